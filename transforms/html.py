@@ -1,10 +1,19 @@
-"""HTML page to text blocks, with the structural evidence (DOM) that some blocks are chrome."""
+"""HTML page to text blocks, with the structural evidence (DOM) that some blocks are chrome.
+
+Parsing uses lxml's HTML parser directly (the same libxml2 parser BeautifulSoup's "lxml" backend
+drives) and walks the tree with lxml's C iterator: building a BeautifulSoup object costs several
+times more than the whole extraction, and the corpus may be a million pages.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from bs4 import BeautifulSoup
+from lxml import etree
+from lxml import html as lxml_html
 
 
 @dataclass(frozen=True)
@@ -13,6 +22,8 @@ class Block:
 
     text: str
     chrome_rule: str | None = None
+    in_main: bool = False
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -25,17 +36,526 @@ class HtmlPage:
     meta: dict[str, str] = field(default_factory=dict)
 
 
+# --- rule names (the `reason` a reviewer greps for) -------------------------------------------
+RULE_HIDDEN = "dom_hidden"
+RULE_FORM_CONTROL = "dom_form_control"
+RULE_NAV_ELEMENT = "dom_nav_element"
+RULE_CHROME_CLASS = "dom_chrome_class"
+RULE_LINK_DENSE = "dom_link_dense"
+RULE_OUTSIDE_MAIN = "dom_outside_main"
+
+# --- tag sets (from the HTML living standard's content categories) ----------------------------
+# Never rendered as text: dropped with their whole subtree.
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "math",
+    "object",
+    "embed",
+    "canvas",
+    "audio",
+    "video",
+    "map",
+    "head",
+    "title",
+)
+# Elements that start a new line when rendered: their start and end close the running block.
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd", "details",
+        "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frame",
+        "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li",
+        "main", "menu", "nav", "ol", "optgroup", "option", "p", "pre", "section", "summary", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "select", "textarea", "button",
+    }
+)  # fmt: skip
+# Paragraph-like owners: their score goes to the container that holds them (as in readability).
+PARAGRAPH_TAGS = frozenset(
+    {"p", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+     "figcaption", "caption", "address"}
+)  # fmt: skip
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# HTML5 sectioning elements that hold page chrome when they are not part of an article.
+NAV_TAGS = frozenset({"nav", "aside", "menu"})
+PAGE_FRAME_TAGS = frozenset({"header", "footer"})
+# Containers inside which <header>/<footer> are the article's own heading/byline, not page chrome.
+ARTICLE_TAGS = frozenset({"article", "main"})
+FORM_CONTROL_TAGS = frozenset({"select", "option", "optgroup", "textarea", "button", "label", "legend"})
+
+# --- chrome words in class/id ------------------------------------------------------------------
+# Tokens of class/id (split on -, _, spaces and camelCase) that name page chrome. The list is the
+# brief's plus the "unlikely candidates" of Mozilla readability (Readability.js REGEXPS.unlikely-
+# Candidates) and the class names seen on the gne/ dev pages. Short words (ad, hot, nav, tag, ...)
+# must be the whole token so that "head", "photo", "canvas", "shadow" do not match.
+CHROME_TOKEN_RE = re.compile(
+    r"^(?:"
+    r"ads?|advert\w*|adsbygoogle|banner\w*|sponsor\w*|"
+    r"nav|navs|navbar|navi|navigation|nav\w*bar|menu\w*|topbar|sitemap|"
+    r"share\w*|sharing|social|bdshare\w*|jiathis\w*|"
+    r"foot|footer\w*|copyright\w*|copy|"
+    r"recommend\w*|related\w*|relate|rel|tuijian|xgxw|"
+    r"breadcrumbs?|crumbs?|position|location|"
+    r"sidebar\w*|side|aside|widget\w*|"
+    r"comments?|comment\w*|reply|replies|disqus|"
+    r"login\w*|logon|signin|signup|register|"
+    r"toolbar\w*|tools?|"
+    r"hot|hots|hotnews|hotlist|hotword\w*|rank\w*|popular|"
+    r"tags?|keywords?|pagination|pager|paging|"
+    r"print|subscribe|qrcode|ewm|"
+    r"gotop|backtop|totop"
+    r")$"
+)
+CLASS_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+# End tags of the document element and body: text after them still renders in a browser.
+CLOSING_DOCUMENT_TAG_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+# Hidden by markup alone (no stylesheet evaluation): inline display:none / visibility:hidden.
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+# --- text measures -----------------------------------------------------------------------------
+WHITESPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# Chinese (full-width) and ASCII sentence-internal and sentence-final punctuation: GNE's text
+# density counts these symbols as the signal of running prose.
+SENTENCE_PUNCT_RE = re.compile(r"[，。！？；：、,!?;…]")
+SENTENCE_END_RE = re.compile(r"[。！？!?…；;]")
+
+# "Mostly inside <a>": more than half of the block's characters are link text. Boilerpipe's
+# density classifiers treat linkDensity > 0.33 as non-content; we take the majority so that a
+# paragraph with a few inline links (common on Chinese news pages) is never lost.
+LINK_DENSE_FRACTION = 0.5
+# A paragraph this long (characters, CJK ≈ 1 word each) with sentence punctuation stays content
+# even when mostly linked: readability's "weight < 25 chars" cut-off in English words ≈ 2-3 CJK
+# characters per word gives ~60-80; we use 80 to stay on the safe side.
+LONG_PARAGRAPH_CHARS = 80
+# Readability ignores paragraphs under 25 characters when scoring containers; CJK text packs about
+# 2.5x the information per character, so 10 characters.
+MIN_SCORED_CHARS = 10
+# Readability adds one point per 100 characters, capped at 3.
+SCORE_CHARS_PER_POINT = 100
+SCORE_LENGTH_CAP = 3
+# Readability credits a paragraph's score fully to its parent and half to its grandparent.
+GRANDPARENT_SHARE = 0.5
+# Readability appends siblings whose score is at least 20% of the top candidate's.
+SIBLING_SCORE_FRACTION = 0.2
+# A chrome-looking element holding more than this share of the page's sentence punctuation is a
+# layout wrapper (e.g. id="main-with-sidebar"), not chrome: chrome carries few sentences.
+WRAPPER_PUNCT_FRACTION = 0.5
+# The headline may sit a few blocks above the text container (byline, date, source, share bar);
+# more than this many blocks away it is not this article's headline. From the gne/ dev pages
+# (at most 9 blocks between <h1> and the first paragraph).
+MAX_HEADLINE_GAP_BLOCKS = 15
+# Tags that mark the article headline above the text container.
+HEADLINE_TAGS = frozenset({"h1", "h2"})
+# A block found inside <title> counts as the headline only from this length on (shorter ones are
+# site names like 新华网 that every <title> carries).
+MIN_HEADLINE_CHARS = 6
+# Below this much sentence punctuation there is no article to locate (an index or error page).
+MIN_MAIN_PUNCT = 3
+
+
+@dataclass
+class _RawBlock:
+    """A block while the page is being walked, with what the rules need to know about it."""
+
+    text: str
+    owner: Any
+    link_chars: int
+    chrome: tuple[tuple[Any, str], ...]
+    hidden: bool
+    form: bool
+    tag: str
+
+
+def _normalise(text: str) -> str:
+    """Collapse rendered whitespace (incl. nbsp, ideographic space) as a browser would."""
+    return WHITESPACE_RE.sub(" ", text).strip()
+
+
+def _class_tokens(element: Any) -> Iterator[str]:
+    """Lower-cased words of an element's class and id attributes."""
+    for name in ("class", "id"):
+        value = element.get(name)
+        if value:
+            for token in CLASS_SPLIT_RE.split(value):
+                if token:
+                    yield token.lower()
+
+
+def has_chrome_class(element: Any) -> bool:
+    """Whether the element's class or id names page chrome (share bar, footer, nav, ads...)."""
+    return any(CHROME_TOKEN_RE.match(token) for token in _class_tokens(element))
+
+
+def is_hidden(element: Any) -> bool:
+    """Whether markup alone hides the element (hidden attribute, inline display:none)."""
+    if element.get("hidden") is not None:
+        return True
+    style = element.get("style")
+    return bool(style and HIDDEN_STYLE_RE.search(style))
+
+
+def _chrome_rule_of(element: Any, tag: str, article_depth: int) -> str | None:
+    """The DOM chrome rule an element triggers by its tag or class, if any."""
+    if tag in NAV_TAGS:
+        return RULE_NAV_ELEMENT
+    if tag in PAGE_FRAME_TAGS and article_depth == 0:
+        return RULE_NAV_ELEMENT
+    if has_chrome_class(element):
+        return RULE_CHROME_CLASS
+    return None
+
+
+class _Walker:
+    """Cuts a parsed page into raw blocks in document order (one text node -> one block)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_RawBlock] = []
+        self.h1_elements: list[Any] = []
+        self._parts: list[str] = []
+        self._link_chars = 0
+        self._owners: list[Any] = []
+        self._chrome: list[tuple[Any, str]] = []
+        self._frames: list[tuple[bool, bool, bool, bool, bool, bool, bool]] = []
+        self._link_depth = 0
+        self._hidden_depth = 0
+        self._form_depth = 0
+        self._pre_depth = 0
+        self._article_depth = 0
+
+    def _flush(self) -> None:
+        """Close the running block (if it has visible text)."""
+        if not self._parts:
+            return
+        text = _normalise("".join(self._parts))
+        if text:
+            owner = self._owners[-1] if self._owners else None
+            tag = owner.tag if owner is not None else ""
+            self.blocks.append(
+                _RawBlock(
+                    text,
+                    owner,
+                    min(self._link_chars, len(text)),
+                    tuple(self._chrome),
+                    self._hidden_depth > 0,
+                    self._form_depth > 0,
+                    tag if isinstance(tag, str) else "",
+                )
+            )
+        self._parts = []
+        self._link_chars = 0
+
+    def _add(self, text: str | None) -> None:
+        """Append text to the running block; in <pre>, a newline ends a block."""
+        if not text:
+            return
+        if self._pre_depth and "\n" in text:
+            lines = text.split("\n")
+            for line in lines[:-1]:
+                self._add_run(line)
+                self._flush()
+            self._add_run(lines[-1])
+            return
+        self._add_run(text)
+
+    def _add_run(self, text: str) -> None:
+        """Append a run of inline text, counting it as link text when inside <a>."""
+        if not text:
+            return
+        self._parts.append(text)
+        if self._link_depth:
+            self._link_chars += len(text.strip())
+
+    def start(self, element: Any) -> None:
+        """Enter an element: open a block boundary if it renders as a block or is chrome."""
+        tag = element.tag if isinstance(element.tag, str) else ""
+        tag = tag.lower()
+        rule = _chrome_rule_of(element, tag, self._article_depth)
+        hidden = is_hidden(element)
+        boundary = tag in BLOCK_TAGS or rule is not None or hidden
+        if boundary:
+            self._flush()
+            self._owners.append(element)
+        if rule is not None:
+            self._chrome.append((element, rule))
+        is_link = tag == "a"
+        is_form = tag in FORM_CONTROL_TAGS
+        is_pre = tag in ("pre", "textarea", "plaintext", "listing")
+        is_article = tag in ARTICLE_TAGS
+        self._link_depth += is_link
+        self._hidden_depth += hidden
+        self._form_depth += is_form
+        self._pre_depth += is_pre
+        self._article_depth += is_article
+        self._frames.append((boundary, rule is not None, is_link, hidden, is_form, is_pre, is_article))
+        if tag == "h1" and not hidden:
+            self.h1_elements.append(element)
+        self._add(element.text)
+
+    def end(self, element: Any) -> None:
+        """Leave an element: close its block and continue with its tail in the parent's context."""
+        boundary, chrome, is_link, hidden, is_form, is_pre, is_article = self._frames.pop()
+        if boundary:
+            self._flush()
+            self._owners.pop()
+        if chrome:
+            self._chrome.pop()
+        self._link_depth -= is_link
+        self._hidden_depth -= hidden
+        self._form_depth -= is_form
+        self._pre_depth -= is_pre
+        self._article_depth -= is_article
+        self._add(element.tail)
+
+    def walk(self, root: Any) -> None:
+        """Walk the whole tree with lxml's C iterator."""
+        for event, element in etree.iterwalk(root, events=("start", "end")):
+            if event == "start":
+                self.start(element)
+            else:
+                self.end(element)
+        self._flush()
+
+
+def _parse(html: str) -> Any | None:
+    """Parse possibly broken HTML into an lxml tree; None when there is nothing to parse."""
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # Browsers render text after a stray </body> or </html>; libxml2 stops there.
+    html = CLOSING_DOCUMENT_TAG_RE.sub("", html)
+    try:
+        return lxml_html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _title_tag(root: Any) -> str | None:
+    """Text of the first <title>."""
+    for element in root.iter("title"):
+        text = _normalise(element.text_content())
+        if text:
+            return text
+    return None
+
+
+def _meta_tags(root: Any) -> dict[str, str]:
+    """Meta name/property/itemprop -> content (og:title, description, article:published_time...)."""
+    meta: dict[str, str] = {}
+    for element in root.iter("meta"):
+        key = element.get("property") or element.get("name") or element.get("itemprop")
+        content = element.get("content")
+        if not key or content is None:
+            continue
+        key = key.strip().lower()
+        value = _normalise(content)
+        if key and value and key not in meta:
+            meta[key] = value
+    return meta
+
+
+def punctuation_count(text: str) -> int:
+    """Sentence punctuation symbols in a text: the density signal of running prose (as in GNE)."""
+    return len(SENTENCE_PUNCT_RE.findall(text))
+
+
+def block_score(text: str, link_chars: int) -> float:
+    """Readability's paragraph score adapted to Chinese, discounted by the share of link text."""
+    if len(text) < MIN_SCORED_CHARS:
+        return 0.0
+    score = 1 + punctuation_count(text) + min(len(text) // SCORE_CHARS_PER_POINT, SCORE_LENGTH_CAP)
+    return score * (1 - link_chars / len(text))
+
+
+def is_link_dense(text: str, link_chars: int) -> bool:
+    """Mostly link text, unless it is a long paragraph of sentences."""
+    if not text or link_chars / len(text) <= LINK_DENSE_FRACTION:
+        return False
+    return not (len(text) >= LONG_PARAGRAPH_CHARS and SENTENCE_END_RE.search(text))
+
+
+def _real_chrome(blocks: list[_RawBlock]) -> set[int]:
+    """Ids of chrome-looking elements that are not layout wrappers around most of the prose."""
+    total = 0
+    under: dict[int, int] = {}
+    for block in blocks:
+        punct = punctuation_count(block.text)
+        total += punct
+        if punct:
+            for element, _rule in block.chrome:
+                under[id(element)] = under.get(id(element), 0) + punct
+    wrappers = {key for key, punct in under.items() if total and punct > WRAPPER_PUNCT_FRACTION * total}
+    return {id(element) for block in blocks for element, _rule in block.chrome} - wrappers
+
+
+def _chrome_rule(block: _RawBlock, real: set[int]) -> str | None:
+    """The innermost real chrome ancestor's rule."""
+    for element, rule in reversed(block.chrome):
+        if id(element) in real:
+            return str(rule)
+    return None
+
+
+def _score_containers(blocks: list[_RawBlock], rules: list[str | None]) -> dict[int, tuple[Any, float]]:
+    """Readability-style container scores from the blocks that are not chrome."""
+    scores: dict[int, tuple[Any, float]] = {}
+
+    def credit(element: Any, amount: float) -> None:
+        if element is None or amount <= 0:
+            return
+        _, old = scores.get(id(element), (element, 0.0))
+        scores[id(element)] = (element, old + amount)
+
+    for block, rule in zip(blocks, rules, strict=True):
+        if rule is not None or block.owner is None:
+            continue
+        score = block_score(block.text, block.link_chars)
+        if score <= 0:
+            continue
+        container = block.owner
+        if block.tag in PARAGRAPH_TAGS:
+            container = container.getparent()
+        if container is None:
+            continue
+        credit(container, score)
+        credit(container.getparent(), score * GRANDPARENT_SHARE)
+    return scores
+
+
+def _main_elements(blocks: list[_RawBlock], rules: list[str | None]) -> list[Any]:
+    """The main text container and its high-scoring siblings (readability's top candidate)."""
+    total = sum(punctuation_count(b.text) for b, r in zip(blocks, rules, strict=True) if r is None)
+    if total < MIN_MAIN_PUNCT:
+        return []
+    scores = _score_containers(blocks, rules)
+    if not scores:
+        return []
+    top, top_score = max(scores.values(), key=lambda item: item[1])
+    main = [top]
+    parent = top.getparent()
+    if parent is not None:
+        for sibling in parent:
+            if sibling is top:
+                continue
+            _, score = scores.get(id(sibling), (sibling, 0.0))
+            if score >= SIBLING_SCORE_FRACTION * top_score:
+                main.append(sibling)
+    return main
+
+
+def _inside(element: Any, containers: set[int]) -> bool:
+    """Whether element is one of the containers or a descendant of one."""
+    while element is not None:
+        if id(element) in containers:
+            return True
+        element = element.getparent()
+    return False
+
+
+def _choose_h1(h1_elements: list[Any], main_ids: set[int], first_main_owner: Any, owners: list[Any]) -> Any:
+    """The h1 inside the main container, else the nearest one above it, else the first."""
+    for element in h1_elements:
+        if _inside(element, main_ids):
+            return element
+    if first_main_owner is not None:
+        preceding = [e for e in h1_elements if e in owners]
+        if preceding:
+            return preceding[-1]
+    return h1_elements[0] if h1_elements else None
+
+
+def _h1_block_index(h1: Any, blocks: list[_RawBlock]) -> int | None:
+    """Index of the first block that belongs to the chosen h1."""
+    if h1 is None:
+        return None
+    for index, block in enumerate(blocks):
+        if block.owner is not None and _inside(block.owner, {id(h1)}):
+            return index
+    return None
+
+
+def _outside_main_rule(block: _RawBlock) -> str | None:
+    """Outside the article: chrome only when it is not a sentence (no body text may be lost)."""
+    if SENTENCE_END_RE.search(block.text) and len(block.text) >= MIN_SCORED_CHARS:
+        return None
+    return RULE_OUTSIDE_MAIN
+
+
+def _block_rules(blocks: list[_RawBlock]) -> tuple[list[str | None], list[bool], Any]:
+    """Chrome rule and in-main flag per block, plus the chosen h1 element."""
+    real = _real_chrome(blocks)
+    rules: list[str | None] = []
+    for block in blocks:
+        if block.hidden:
+            rules.append(RULE_HIDDEN)
+        elif block.form:
+            rules.append(RULE_FORM_CONTROL)
+        else:
+            rules.append(_chrome_rule(block, real))
+    main = _main_elements(blocks, rules)
+    main_ids = {id(element) for element in main}
+    in_main = [bool(main_ids) and _inside(block.owner, main_ids) for block in blocks]
+    for index, block in enumerate(blocks):
+        if rules[index] is None and is_link_dense(block.text, block.link_chars):
+            rules[index] = RULE_LINK_DENSE
+    return rules, in_main, main
+
+
+def _headline_index(blocks: list[_RawBlock], start: int, h1_index: int | None, title_tag: str | None) -> int:
+    """Nearest block above the text container that is its headline (h1/h2 or the <title> text)."""
+    if h1_index is not None and 0 <= start - h1_index <= MAX_HEADLINE_GAP_BLOCKS:
+        return h1_index
+    for index in range(start - 1, max(start - MAX_HEADLINE_GAP_BLOCKS, 0) - 1, -1):
+        block = blocks[index]
+        if block.tag in HEADLINE_TAGS:
+            return index
+        if title_tag and len(block.text) >= MIN_HEADLINE_CHARS and block.text in title_tag:
+            return index
+    return start
+
+
+def _region(
+    blocks: list[_RawBlock], in_main: list[bool], h1_index: int | None, title_tag: str | None
+) -> tuple[int, int] | None:
+    """Block index span of the article: from its headline (when close) to its last main block."""
+    indices = [i for i, flag in enumerate(in_main) if flag]
+    if not indices:
+        return None
+    start, end = indices[0], indices[-1]
+    return _headline_index(blocks, start, h1_index, title_tag), end
+
+
+def _blocks_in_order(raw: list[_RawBlock], rules: list[str | None], in_main: list[bool]) -> Iterable[Block]:
+    """Final public blocks."""
+    for block, rule, main in zip(raw, rules, in_main, strict=True):
+        yield Block(block.text, rule, main, block.tag)
+
+
 def html_to_blocks(html: str) -> HtmlPage:
-    """Stub: one block per line of visible text; script/style dropped."""
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    text = soup.get_text("\n")
-    blocks = [Block(line.strip()) for line in text.splitlines() if line.strip()]
-    h1 = soup.find("h1")
-    title = soup.find("title")
-    return HtmlPage(
-        blocks,
-        h1.get_text(strip=True) if h1 else None,
-        title.get_text(strip=True) if title else None,
-    )
+    """Visible text blocks in document order, each chrome block carrying the DOM rule that says so."""
+    root = _parse(html)
+    if root is None:
+        return HtmlPage([])
+    title_tag = _title_tag(root)
+    meta = _meta_tags(root)
+    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+    walker = _Walker()
+    walker.walk(root)
+    raw = walker.blocks
+    rules, in_main, main = _block_rules(raw)
+    main_ids = {id(element) for element in main}
+    first_main = next((b.owner for b, flag in zip(raw, in_main, strict=True) if flag), None)
+    owners_before: list[Any] = []
+    if first_main is not None:
+        stop = in_main.index(True)
+        owners_before = [b.owner for b in raw[:stop]]
+    h1 = _choose_h1(walker.h1_elements, main_ids, first_main, owners_before)
+    h1_index = _h1_block_index(h1, raw)
+    span = _region(raw, in_main, h1_index, title_tag)
+    if span is not None:
+        start, end = span
+        for index, block in enumerate(raw):
+            if rules[index] is None and not start <= index <= end:
+                rules[index] = _outside_main_rule(block)
+    h1_text = _normalise(h1.text_content()) if h1 is not None else None
+    return HtmlPage(list(_blocks_in_order(raw, rules, in_main)), h1_text or None, title_tag, meta)
