@@ -2,7 +2,55 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from functools import lru_cache
+
+from pypinyin import Style, pinyin
+
+# A CJK ideograph (basic block, extension A, compatibility) directly followed by a parenthesised
+# run of lower-case latin letters with pinyin tone marks: the shape a "add pinyin" converter leaves.
+# Upper case is excluded on purpose: (ISO), (UNIDO) are acronyms, never pinyin annotations.
+_ANNOTATION = re.compile(
+    r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[(（]"
+    r"([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿɑ\u0304\u0301\u030c\u0300]{1,7})[)）]"
+)
+# Cheap pre-check: no "(" followed by a latin letter means there is nothing to repair.
+_MAYBE_ANNOTATED = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüɑ]")
+
+
+@lru_cache(maxsize=65536)
+def readings(char: str) -> frozenset[str]:
+    """All tone-marked readings pypinyin knows for one character (cached: a corpus reuses few thousand)."""
+    found = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
+    return frozenset(unicodedata.normalize("NFC", r) for group in found for r in group)
+
+
+def _normalise_reading(text: str) -> str:
+    """NFC, and the Latin alpha some fonts use for a: pinyin written either way is the same reading."""
+    return unicodedata.normalize("NFC", text).replace("ɑ", "a")
+
+
+def is_reading_of(char: str, annotation: str) -> bool:
+    """True when the parenthesised latin text is one of the character's pinyin readings."""
+    return _normalise_reading(annotation) in readings(char)
+
 
 def strip_annotations(text: str) -> tuple[str, int]:
-    """Stub: text unchanged, no repairs."""
-    return text, 0
+    """Text without 字(pīnyīn) annotations that read that very character, and how many were removed.
+
+    Parentheses that are content stay: (ISO), (上海), (记者 王某), (一), f(x), and latin text that is
+    not a reading of the character before it.
+    """
+    if not _MAYBE_ANNOTATED.search(text):
+        return text, 0
+    count = 0
+
+    def repl(match: re.Match[str]) -> str:
+        nonlocal count
+        if is_reading_of(match.group(1), match.group(2)):
+            count += 1
+            return match.group(1)
+        return match.group(0)
+
+    return _ANNOTATION.sub(repl, text), count
