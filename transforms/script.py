@@ -66,7 +66,7 @@ def script_counts(text: str) -> tuple[int, int]:
 
 
 def detect_script(text: str) -> Script:
-    """Traditional, simplified or mixed, by the share of script-specific characters (neutral text: simplified)."""
+    """Traditional, simplified or mixed by the share of script-specific characters; neutral is simplified."""
     trad, simp = script_counts(text)
     total = trad + simp
     if total == 0 or trad <= total * MINORITY_SHARE_MAX:
