@@ -1,0 +1,42 @@
+# `make run` and `make test` work on a machine with only Python 3.11, pip and make:
+# pip installs uv into .tools/, uv installs the locked dependencies into .venv/.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: setup run test lint bench clean-warehouse
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: setup
+	$(BIN)/zhnews run
+	$(BIN)/zhnews query "select doc_id, script, title, published_date, source_outlet, event_id from documents order by doc_id"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+clean-warehouse:
+	rm -rf warehouse/versions warehouse/staging warehouse/current warehouse/catalog.duckdb warehouse/run.lock

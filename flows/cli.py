@@ -1,0 +1,182 @@
+"""The `zhnews` command line: run, query, serve, clean."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Prefect's ephemeral API server takes 7-14 s to start here and more on a loaded machine; its
+# default startup timeout is too tight for a shared 2-core box.
+EPHEMERAL_STARTUP_TIMEOUT_SECONDS = "90"
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the warehouse; try again later
+
+
+def _default(path: str) -> Path:
+    """Defaults are the project's seeds/ and warehouse/, from any working directory."""
+    return PROJECT_ROOT / path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhnews", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="process new and changed seed files, retire deleted ones")
+    run.add_argument("--seeds", type=Path, default=_default("seeds"))
+    run.add_argument("--warehouse", type=Path, default=_default("warehouse"))
+    run.add_argument("--shard-size", type=int, default=None, help="files per shard task")
+    run.add_argument("--max-file-bytes", type=int, default=None, help="larger files are rejected")
+    run.add_argument("--max-doc-seconds", type=float, default=None, help="per-document time limit")
+    run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running run")
+
+    query = sub.add_parser("query", help="run SQL against the warehouse (read-only)")
+    query.add_argument("sql")
+    query.add_argument("--warehouse", type=Path, default=_default("warehouse"))
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    serve = sub.add_parser("serve", help="serve the flow as a Prefect deployment on a schedule")
+    serve.add_argument("--cron", default="0 * * * *")
+    serve.add_argument("--seeds", type=Path, default=_default("seeds"))
+    serve.add_argument("--warehouse", type=Path, default=_default("warehouse"))
+
+    clean = sub.add_parser("clean", help="show what the pipeline makes of one file")
+    clean.add_argument("file", type=Path)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from warehouse.store import Warehouse, WarehouseBusyError
+
+    store = Warehouse(args.warehouse)
+    try:  # answer at once, before Prefect's startup, when another run holds the lock
+        with store.lock(args.wait):
+            pass
+    except WarehouseBusyError as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    if not args.seeds.is_dir():
+        print(f"zhnews: seeds folder {args.seeds} does not exist", file=sys.stderr)
+        return 2
+    os.environ.setdefault(
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+    )
+    from flows.process import process_seeds
+
+    options: dict[str, Any] = {"wait_seconds": args.wait}
+    for name in ("shard_size", "max_file_bytes", "max_doc_seconds"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    try:
+        summary = process_seeds(seeds=str(args.seeds), warehouse=str(args.warehouse), **options)
+    except WarehouseBusyError as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse.catalog import connect_read_only
+
+    try:
+        con = connect_read_only(args.warehouse)
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return 2
+    try:
+        cursor = con.execute(args.sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    except duckdb.Error as error:
+        print(f"zhnews: query failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(format_rows(columns, rows, args.format), end="")
+    return 0
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_rows(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> str:
+    """Render a result as an aligned table, CSV or JSON records."""
+    if fmt == "json":
+        records = [{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        return json.dumps(records, ensure_ascii=False, indent=1, default=str) + "\n"
+    if fmt == "csv":
+        from io import StringIO
+
+        out = StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if v is None else _jsonable(v) for v in row] for row in rows])
+        return out.getvalue()
+    cells = [list(columns)] + [["NULL" if v is None else str(_jsonable(v)) for v in row] for row in rows]
+    cells = [[c.replace("\n", "\\n") for c in row] for row in cells]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(columns))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append(" | ".join(c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=True)))
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from transforms.clean import clean_document
+    from transforms.decode import Rejection, decode_bytes, sniff_format
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"zhnews: cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    decoded = decode_bytes(data)
+    if isinstance(decoded, Rejection):
+        print(f"rejected: {decoded.reason}: {decoded.detail}")
+        return 1
+    doc = clean_document(decoded.text, sniff_format(decoded.text))
+    try:
+        from transforms.report import format_report
+    except ImportError:  # the report module arrives with the cleaning rules
+        print(doc)
+        return 0
+    print(f"encoding: {decoded.encoding}")
+    print(format_report(doc))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve
+
+    return serve(cron=args.cron, seeds=args.seeds, warehouse=args.warehouse)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"run": cmd_run, "query": cmd_query, "clean": cmd_clean, "serve": cmd_serve}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The per-document work of one shard: read, decode, clean, passages; rows staged as Parquet."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from flows.scan import SeedFile
+from transforms.clean import clean_document
+from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
+from transforms.model import CleanDocument
+from transforms.overlap import passage_rows
+from transforms.repetition import line_fingerprint
+from warehouse.schema import PER_DOCUMENT
+from warehouse.store import write_staged
+
+# Pages are rarely above 2 MB (largest of the 66 dev pages: 1.1 MB); 20 MB leaves room for
+# pages with inline data while keeping one file from taking the shard's memory.
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+# A page cleans in milliseconds (seeds: ~2 ms); a minute means a pathological input.
+DEFAULT_MAX_DOC_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits so one pathological file cannot stall a run."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_doc_seconds: float = DEFAULT_MAX_DOC_SECONDS
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """Manifest row of a processed file: a document, or a rejection with its reason."""
+
+    doc_id: str
+    source_path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class ShardResult:
+    """What a shard hands back to the flow: file paths and small rows, never the documents."""
+
+    part: str
+    staged: dict[str, Path] = field(default_factory=dict)
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    documents: int = 0
+    chars: int = 0
+
+
+@dataclass
+class _Columns:
+    """Row buffers of the per-document tables of one shard."""
+
+    rows: dict[str, list[dict[str, object]]] = field(
+        default_factory=lambda: {table: [] for table in PER_DOCUMENT}
+    )
+    passages: list[pa.Table] = field(default_factory=list)
+
+
+def read_and_decode(seed: SeedFile, limits: Limits) -> tuple[bytes | None, Decoded | Rejection]:
+    """Read a file once (it may have changed since the scan) and decode it, or say why not."""
+    try:
+        with seed.path.open("rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)
+    except OSError as error:
+        return None, Rejection("unreadable", f"could not read the file: {error}")
+    if len(data) > limits.max_file_bytes:
+        return None, Rejection(
+            "too_large",
+            f"larger than the {limits.max_file_bytes:,}-byte limit per file (--max-file-bytes)",
+        )
+    return data, decode_bytes(data)
+
+
+def process_shard(
+    seeds: list[SeedFile],
+    part: str,
+    staging: Path,
+    run_id: str,
+    common_lines: Collection[int],
+    limits: Limits,
+) -> ShardResult:
+    """Turn one shard of seed files into staged rows of every per-document table."""
+    result = ShardResult(part)
+    columns = _Columns()
+    for seed in seeds:
+        outcome = _process_one(seed, run_id, common_lines, limits, columns)
+        result.outcomes.append(outcome)
+        if outcome.reason is None:
+            result.documents += 1
+    for table, schema in PER_DOCUMENT.items():
+        if table == "passage_index":
+            data = pa.concat_tables(columns.passages) if columns.passages else schema.empty_table()
+        else:
+            data = pa.Table.from_pylist(columns.rows[table], schema=schema)
+        if data.num_rows:
+            result.staged[table] = write_staged(data, staging / table / f"{part}.parquet")
+    result.chars = sum(len(str(r["text"])) for r in columns.rows["documents_base"])
+    return result
+
+
+def _process_one(
+    seed: SeedFile, run_id: str, common_lines: Collection[int], limits: Limits, columns: _Columns
+) -> FileOutcome:
+    """One file to rows; any failure becomes a rejection, never an exception."""
+    data, decoded = read_and_decode(seed, limits)
+    sha = hashlib.sha256(data).hexdigest() if data is not None else seed.sha256
+    base = FileOutcome(seed.doc_id, str(seed.path), sha, seed.size, seed.mtime_ns)
+    if isinstance(decoded, Rejection):
+        return _rejected(base, decoded.reason, decoded.detail)
+    started = time.monotonic()
+    input_format = sniff_format(decoded.text)
+    try:
+        doc = clean_document(decoded.text, input_format, common_lines)
+        passages = passage_rows(seed.doc_id, doc.text)
+    except Exception as error:  # a transform bug must not stop the run; the reason keeps it visible
+        return _rejected(base, "processing_error", f"{type(error).__name__}: {error}")
+    elapsed = time.monotonic() - started
+    if elapsed > limits.max_doc_seconds:
+        return _rejected(
+            base,
+            "time_limit",
+            f"processing took {elapsed:.1f} s, over the {limits.max_doc_seconds:g} s limit per document",
+        )
+    _append_rows(columns, seed.doc_id, base, decoded, input_format, doc, run_id)
+    columns.passages.append(passages)
+    return base
+
+
+def _rejected(base: FileOutcome, reason: str, detail: str) -> FileOutcome:
+    return FileOutcome(base.doc_id, base.source_path, base.sha256, base.size, base.mtime_ns, reason, detail)
+
+
+def _append_rows(
+    columns: _Columns,
+    doc_id: str,
+    base: FileOutcome,
+    decoded: Decoded,
+    input_format: str,
+    doc: CleanDocument,
+    run_id: str,
+) -> None:
+    """Rows of documents_base, lines, side_texts and line_fingerprints for one document."""
+    meta = doc.metadata
+    columns.rows["documents_base"].append(
+        {
+            "doc_id": doc_id,
+            "source_path": base.source_path,
+            "content_sha256": base.sha256,
+            "encoding": decoded.encoding,
+            "input_format": input_format,
+            "script": doc.script,
+            "title": meta.title,
+            "published_date": meta.published_date,
+            "source_outlet": meta.source_outlet,
+            "author": meta.author,
+            "editor": meta.editor,
+            "text": doc.text,
+            "text_original": doc.text_original,
+            "pinyin_repairs": doc.pinyin_repairs,
+            "flags": list(doc.flags),
+            "text_chars": len(doc.text),
+            "run_id": run_id,
+        }
+    )
+    columns.rows["lines"].extend(
+        {"doc_id": doc_id, "line_no": ln.line_no, "text": ln.text, "label": ln.label, "reason": ln.reason}
+        for ln in doc.lines
+    )
+    columns.rows["side_texts"].extend(
+        {
+            "doc_id": doc_id,
+            "block_no": b.block_no,
+            "text": b.text,
+            "text_original": b.text_original,
+            "reason": b.reason,
+        }
+        for b in doc.side_blocks
+    )
+    columns.rows["line_fingerprints"].extend(
+        {"doc_id": doc_id, "fingerprint": fp}
+        for fp in sorted({line_fingerprint(ln.text) for ln in doc.lines})
+    )

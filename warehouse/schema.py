@@ -1,0 +1,105 @@
+"""Arrow schemas of the stored tables; the DuckDB views of the contract are built on these."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from transforms.overlap import PASSAGE_SCHEMA
+from warehouse.matching import DOC_PAIRS_SCHEMA, EVENTS_SCHEMA, PASSAGE_LINKS_SCHEMA
+
+DOCUMENTS_BASE = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_path", pa.string()),
+        ("content_sha256", pa.string()),
+        ("encoding", pa.string()),
+        ("input_format", pa.string()),
+        ("script", pa.string()),
+        ("title", pa.string()),
+        ("published_date", pa.date32()),
+        ("source_outlet", pa.string()),
+        ("author", pa.string()),
+        ("editor", pa.string()),
+        ("text", pa.string()),
+        ("text_original", pa.string()),
+        ("pinyin_repairs", pa.int32()),
+        ("flags", pa.list_(pa.string())),
+        ("text_chars", pa.int64()),
+        ("run_id", pa.string()),
+    ]
+)
+LINES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("line_no", pa.int32()),
+        ("text", pa.string()),
+        ("label", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+SIDE_TEXTS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("block_no", pa.int32()),
+        ("text", pa.string()),
+        ("text_original", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+LINE_FINGERPRINTS = pa.schema([("doc_id", pa.string()), ("fingerprint", pa.int64())])
+FILES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("content_sha256", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("status", pa.string()),
+        ("part", pa.string()),
+        ("run_id", pa.string()),
+    ]
+)
+REJECTED_FILES = pa.schema(
+    [
+        ("source_path", pa.string()),
+        ("doc_id", pa.string()),
+        ("content_sha256", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("run_id", pa.string()),
+    ]
+)
+RUNS = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("status", pa.string()),
+        ("files_new", pa.int64()),
+        ("files_changed", pa.int64()),
+        ("files_unchanged", pa.int64()),
+        ("files_deleted", pa.int64()),
+        ("files_rejected", pa.int64()),
+        ("documents", pa.int64()),
+        ("duplicates", pa.int64()),
+        ("overlaps", pa.int64()),
+    ]
+)
+
+# Tables whose rows belong to one document and are written once, by the shard that processed it.
+PER_DOCUMENT: dict[str, pa.Schema] = {
+    "documents_base": DOCUMENTS_BASE,
+    "lines": LINES,
+    "side_texts": SIDE_TEXTS,
+    "passage_index": PASSAGE_SCHEMA,
+    "line_fingerprints": LINE_FINGERPRINTS,
+}
+# Tables rewritten whole by every run (small, or cross-document).
+WHOLE: dict[str, pa.Schema] = {
+    "files": FILES,
+    "rejected_files": REJECTED_FILES,
+    "runs": RUNS,
+    "doc_pairs": DOC_PAIRS_SCHEMA,
+    "events": EVENTS_SCHEMA,
+    "passage_links": PASSAGE_LINKS_SCHEMA,
+}
+ALL_TABLES: dict[str, pa.Schema] = {**PER_DOCUMENT, **WHOLE}

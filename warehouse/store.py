@@ -1,0 +1,208 @@
+"""Versioned Parquet store: each run builds a new version directory and switches one pointer.
+
+Layout under the warehouse root:
+  versions/<run_id>/<table>/*.parquet   one complete state per committed run
+  current -> versions/<run_id>          the pointer readers go through (swapped atomically)
+  staging/<run_id>/<table>/*.parquet    a run's new per-document rows before commit
+  run.lock                              flock held by the running run (released if it dies)
+  catalog.duckdb                        views over current/ (warehouse.catalog)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from warehouse.schema import ALL_TABLES, PER_DOCUMENT
+
+LOCK_POLL_SECONDS = 0.5  # how often a waiting run retries the lock; a run takes seconds at least
+PARQUET_COMPRESSION = "zstd"  # better ratio than snappy on CJK text at similar speed
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+class Warehouse:
+    """A warehouse root: reading the current version and building the next one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "current"
+
+    def current_version(self) -> Path | None:
+        """The committed version directory readers see, or None before the first run."""
+        if not self.pointer.is_symlink():
+            return None
+        return self.pointer.resolve()
+
+    def table_files(self, table: str) -> list[Path]:
+        """Parquet files of one table in the current version."""
+        version = self.current_version()
+        if version is None:
+            return []
+        return sorted((version / table).glob("*.parquet"))
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """A whole table of the current version (empty with its schema before the first run)."""
+        files = self.table_files(table)
+        schema = ALL_TABLES[table]
+        if not files:
+            empty = schema.empty_table()
+            return empty.select(columns) if columns else empty
+        tables = [_read_with_schema(f, schema, columns) for f in files]
+        return pa.concat_tables(tables)
+
+    @contextlib.contextmanager
+    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """Exclusive run lock; the kernel drops it when the holder dies, so it is never stale."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / "run.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = path.read_text().strip() or "unknown"
+                        raise WarehouseBusyError(
+                            f"another zhnews run (pid {holder}) is writing to {self.root}; "
+                            "try again when it has finished, or pass --wait SECONDS"
+                        ) from None
+                    time.sleep(LOCK_POLL_SECONDS)
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            yield
+        finally:
+            os.close(fd)
+
+    def staging(self, run_id: str) -> Path:
+        return self.root / "staging" / run_id
+
+    def clear_staging(self) -> None:
+        """Remove what killed runs left behind (only called under the lock)."""
+        shutil.rmtree(self.root / "staging", ignore_errors=True)
+        current = self.current_version()
+        for version in (self.root / "versions").glob("*"):
+            if version != current and not (version / "_COMMITTED").exists():
+                shutil.rmtree(version, ignore_errors=True)
+
+    def build_version(
+        self,
+        run_id: str,
+        staged: Mapping[str, Collection[Path]],
+        rewrite_parts: Mapping[str, Collection[str]],
+        removed_docs: Collection[str],
+    ) -> Path:
+        """Build the per-document tables of versions/<run_id> from the current version plus this run.
+
+        staged: table -> this run's new Parquet files (moved in); rewrite_parts: table -> names of
+        current files that hold removed documents (rewritten without them); every other current
+        file is hard-linked, not copied. Nothing is visible to readers until publish().
+        """
+        version = self.root / "versions" / run_id
+        version.mkdir(parents=True)
+        current = self.current_version()
+        removed = pa.array(sorted(removed_docs), pa.string())
+        for table, schema in PER_DOCUMENT.items():
+            target = version / table
+            target.mkdir()
+            if current is not None:
+                _carry_over(current / table, target, schema, set(rewrite_parts.get(table, ())), removed)
+            for path in staged.get(table, ()):
+                os.replace(path, target / path.name)
+            _ensure_nonempty(target, schema)
+        return version
+
+    def publish(self, version: Path, whole: Mapping[str, pa.Table]) -> None:
+        """Write the whole tables into the built version, then switch `current` to it in one step."""
+        current = self.current_version()
+        for table, data in whole.items():
+            target = version / table
+            target.mkdir(exist_ok=True)
+            _write(data.select(ALL_TABLES[table].names).cast(ALL_TABLES[table]), target / "data.parquet")
+        (version / "_COMMITTED").touch()
+        _swap_pointer(self.pointer, version)
+        self._drop_old_versions(keep={version, current})
+        shutil.rmtree(self.root / "staging", ignore_errors=True)
+
+    def _drop_old_versions(self, keep: set[Path | None]) -> None:
+        """Keep the new version and the one before it (a reader may still be scanning it)."""
+        for old in (self.root / "versions").glob("*"):
+            if old not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_with_schema(path: Path, schema: pa.Schema, columns: list[str] | None) -> pa.Table:
+    """Read one file, adding columns an older writer did not have, as nulls."""
+    table = pq.read_table(path)
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    table = table.select(schema.names).cast(schema)
+    return table.select(columns) if columns else table
+
+
+def _carry_over(source: Path, target: Path, schema: pa.Schema, rewrite: set[str], removed: pa.Array) -> None:
+    """Hard-link unchanged files of a table; rewrite those holding removed documents without them."""
+    if not source.is_dir():
+        return
+    for path in sorted(source.glob("*.parquet")):
+        if path.stem == "empty":
+            continue
+        if path.stem not in rewrite:
+            os.link(path, target / path.name)
+            continue
+        table = _read_with_schema(path, schema, None)
+        kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=removed)))
+        if kept.num_rows:
+            _write(kept, target / path.name)
+
+
+def _ensure_nonempty(target: Path, schema: pa.Schema) -> None:
+    """A table directory always holds a file, so that the views' globs always match."""
+    if not any(target.glob("*.parquet")):
+        _write(schema.empty_table(), target / "empty.parquet")
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    """Write to a temporary name and rename, so no reader sees a half-written file."""
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
+    os.replace(tmp, path)
+
+
+def write_staged(table: pa.Table, path: Path) -> Path:
+    """Write one shard's rows of a per-document table into staging."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(table, path)
+    return path
+
+
+def _swap_pointer(pointer: Path, version: Path) -> None:
+    """Point `current` at the new version with one rename (atomic on POSIX)."""
+    tmp = pointer.with_name("current.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    tmp.symlink_to(version.relative_to(pointer.parent))
+    os.replace(tmp, pointer)
+    dir_fd = os.open(pointer.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
