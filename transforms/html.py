@@ -105,7 +105,7 @@ CHROME_TOKEN_RE = re.compile(
     r"toolbar\w*|tools?|"
     r"hot|hots|hotnews|hotlist|hotword\w*|rank\w*|popular|"
     r"tags?|keywords?|pagination|pager|paging|"
-    r"print|subscribe|qrcode|ewm|"
+    r"print|subscribe|qrcode|ewm|declare|disclaimer|statement|"
     r"gotop|backtop|totop"
     r")$"
 )
@@ -130,6 +130,9 @@ LINK_DENSE_FRACTION = 0.5
 # even when mostly linked: readability's "weight < 25 chars" cut-off in English words ≈ 2-3 CJK
 # characters per word gives ~60-80; we use 80 to stay on the safe side.
 LONG_PARAGRAPH_CHARS = 80
+# A "paragraph" almost wholly inside links is a teaser card (headline + summary in one <a>), even
+# when long: body paragraphs on the gne/ dev pages never exceed half link text.
+TEASER_LINK_FRACTION = 0.9
 # Readability ignores paragraphs under 25 characters when scoring containers; CJK text packs about
 # 2.5x the information per character, so 10 characters.
 MIN_SCORED_CHARS = 10
@@ -371,6 +374,8 @@ def is_link_dense(text: str, link_chars: int) -> bool:
     """Mostly link text, unless it is a long paragraph of sentences."""
     if not text or link_chars / len(text) <= LINK_DENSE_FRACTION:
         return False
+    if link_chars / len(text) > TEASER_LINK_FRACTION:
+        return True
     return not (len(text) >= LONG_PARAGRAPH_CHARS and SENTENCE_END_RE.search(text))
 
 

@@ -1,0 +1,169 @@
+"""Body-text extraction quality and speed: transforms.html vs trafilatura on real Chinese pages.
+
+Run: .venv/bin/python -m benchmarks.html_extraction
+
+Quality is character-level F1 (multiset of non-space characters, and of character bigrams, which
+also punishes text in the wrong place) against hand-made reference bodies in
+benchmarks/data/html_gold/ (article paragraphs only, no captions, bylines or editor lines), plus
+the with/without segments of trafilatura's own evaluation set (gold.json). For our extractor the
+body is the blocks without chrome_rule (the line labeller's text rules come on top of that).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import trafilatura
+
+from transforms.html import html_to_blocks
+
+ROOT = Path(__file__).resolve().parent
+GOLD_DIR = ROOT / "data" / "html_gold"
+PAGES_DIR = ROOT.parent.parent / "shared" / "dev-pages"
+PAGE_FOLDERS = ("trafilatura-eval", "gne")
+SEGMENTS_FILE = PAGES_DIR / "trafilatura-eval" / "gold.json"
+SPACE_RE = re.compile(r"\s+")
+# Timing: repeat each extractor over every page this many times and keep the best run.
+TIMING_ROUNDS = 3
+
+Extractor = Callable[[str], str]
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 when it decodes, else GB18030 (the dev pages are one or the other)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "replace")
+
+
+def ours(html: str) -> str:
+    """Our body: the blocks with no DOM chrome rule."""
+    return "\n".join(block.text for block in html_to_blocks(html).blocks if block.chrome_rule is None)
+
+
+def theirs(html: str) -> str:
+    """trafilatura's body with its defaults (no comments, no tables off)."""
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
+EXTRACTORS: dict[str, Extractor] = {"ours": ours, "trafilatura": theirs}
+
+
+def char_counts(text: str, n: int) -> Counter[str]:
+    """Multiset of character n-grams of the text with whitespace removed."""
+    flat = SPACE_RE.sub("", text)
+    return Counter(flat[i : i + n] for i in range(len(flat) - n + 1))
+
+
+def f1(predicted: str, gold: str, n: int) -> tuple[float, float, float]:
+    """Precision, recall, F1 over character n-gram multisets."""
+    pred, ref = char_counts(predicted, n), char_counts(gold, n)
+    overlap = sum((pred & ref).values())
+    precision = overlap / max(sum(pred.values()), 1)
+    recall = overlap / max(sum(ref.values()), 1)
+    score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, score
+
+
+def page_path(stem: str) -> Path:
+    """The dev page a gold file names."""
+    for folder in PAGE_FOLDERS:
+        candidate = PAGES_DIR / folder / f"{stem}.html"
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(stem)
+
+
+def quality_table(pages: dict[str, str]) -> dict[str, list[float]]:
+    """Print per-page P/R/F1 for each extractor; return the F1 lists."""
+    scores: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
+    print(
+        f"{'page':<36} {'ours P/R/F1 (chars)':>22} {'trafilatura P/R/F1':>22}",
+        f"{'ours bi-F1':>10} {'traf bi-F1':>10}",
+    )
+    for gold_file in sorted(GOLD_DIR.glob("*.txt")):
+        stem = gold_file.stem
+        gold = gold_file.read_text(encoding="utf-8")
+        row = [f"{stem[:36]:<36}"]
+        bigram = []
+        for name, extract in EXTRACTORS.items():
+            text = extract(pages[stem])
+            p, r, score = f1(text, gold, 1)
+            scores[name].append(score)
+            scores[name + "_bigram"] = [*scores.get(name + "_bigram", []), f1(text, gold, 2)[2]]
+            bigram.append(scores[name + "_bigram"][-1])
+            row.append(f"{p:6.3f} {r:6.3f} {score:6.3f}  ")
+        row.extend(f"{value:10.3f}" for value in bigram)
+        print(" ".join(row))
+    return scores
+
+
+def segment_table(pages: dict[str, str]) -> None:
+    """trafilatura's own with/without segment checks on its four Chinese pages."""
+    gold = json.loads(SEGMENTS_FILE.read_text(encoding="utf-8"))
+    totals = {name: [0, 0, 0, 0] for name in EXTRACTORS}
+    for file_name, expected in gold.items():
+        html = pages.get(Path(file_name).stem) or decode((SEGMENTS_FILE.parent / file_name).read_bytes())
+        for name, extract in EXTRACTORS.items():
+            flat = SPACE_RE.sub("", extract(html))
+            found = sum(SPACE_RE.sub("", s) in flat for s in expected["with"])
+            leaked = sum(SPACE_RE.sub("", s) in flat for s in expected["without"])
+            totals[name][0] += found
+            totals[name][1] += len(expected["with"])
+            totals[name][2] += len(expected["without"]) - leaked
+            totals[name][3] += len(expected["without"])
+    print("\ntrafilatura-eval segments (4 pages): 'with' found, 'without' kept out")
+    for name, (found, n_with, kept_out, n_without) in totals.items():
+        print(f"  {name:<12} with {found}/{n_with}   without {kept_out}/{n_without}")
+
+
+def throughput(pages: list[str]) -> dict[str, float]:
+    """Best-of-N pages/s per extractor over the same pages."""
+    size_mb = sum(len(page.encode("utf-8")) for page in pages) / 1e6
+    rates: dict[str, float] = {}
+    print(f"\nthroughput over {len(pages)} pages, {size_mb:.1f} MB (best of {TIMING_ROUNDS})")
+    for name, extract in EXTRACTORS.items():
+        best = float("inf")
+        for _ in range(TIMING_ROUNDS):
+            start = time.perf_counter()
+            for page in pages:
+                extract(page)
+            best = min(best, time.perf_counter() - start)
+        rates[name] = len(pages) / best
+        print(f"  {name:<12} {len(pages) / best:7.1f} pages/s  {size_mb / best:6.2f} MB/s")
+    print(f"  ratio ours/trafilatura: {rates['ours'] / rates['trafilatura']:.2f}x")
+    return rates
+
+
+def main() -> int:
+    """Print quality and throughput tables."""
+    if not PAGES_DIR.exists():
+        print(f"dev pages not found at {PAGES_DIR}", file=sys.stderr)
+        return 1
+    pages = {gold.stem: decode(page_path(gold.stem).read_bytes()) for gold in GOLD_DIR.glob("*.txt")}
+    scores = quality_table(pages)
+    for name in EXTRACTORS:
+        mean = sum(scores[name]) / len(scores[name])
+        mean_bi = sum(scores[name + "_bigram"]) / len(scores[name + "_bigram"])
+        print(f"mean F1 {name:<12} chars {mean:.3f}  bigrams {mean_bi:.3f}")
+    ratio = sum(scores["ours"]) / max(sum(scores["trafilatura"]), 1e-9)
+    print(f"F1 ratio ours/trafilatura (chars): {ratio:.3f}")
+    segment_table(pages)
+    every_page = [
+        decode(path.read_bytes())
+        for folder in PAGE_FOLDERS
+        for path in sorted((PAGES_DIR / folder).glob("*.html"))
+    ]
+    throughput(every_page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
