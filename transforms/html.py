@@ -78,7 +78,6 @@ PARAGRAPH_TAGS = frozenset(
     {"p", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
      "figcaption", "caption", "address"}
 )  # fmt: skip
-HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # HTML5 sectioning elements that hold page chrome when they are not part of an article.
 NAV_TAGS = frozenset({"nav", "aside", "menu"})
 PAGE_FRAME_TAGS = frozenset({"header", "footer"})
