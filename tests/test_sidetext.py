@@ -1,0 +1,211 @@
+"""Golden tests for the unrelated-block (organisation profile) detector."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.script import to_simplified
+from transforms.sidetext import (
+    SideSpan,
+    _block_end,
+    _enumeration_items,
+    _profile_terms,
+    find_side_blocks,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+PAGES = Path(__file__).resolve().parent / "pages" / "side"
+
+# The pipeline removes pinyin annotations before this step; the seeds that carry them are
+# prepared the same way here so the test does not depend on another module's progress.
+_PINYIN_RE = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]+\)")
+
+
+def _seed_paragraphs(
+    prefix: str, title_line: int | None, body_lines: list[int]
+) -> tuple[str | None, list[str]]:
+    """Title and body paragraphs of a seed as the cleaning step hands them over (1-based lines)."""
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def prepare(line: str) -> str:
+        return to_simplified(_PINYIN_RE.sub("", line)).strip()
+
+    title = prepare(lines[title_line - 1]) if title_line else None
+    paragraphs = [prepare(lines[n - 1]) for n in body_lines if lines[n - 1].strip()]
+    return title, paragraphs
+
+
+def _seed_001() -> tuple[str | None, list[str]]:
+    """Seed 001: article lines 5,9,11,13,15,17 (caption 7 and chrome 19-27 out), profile 29-62."""
+    return _seed_paragraphs("001", 1, [5, 9, 11, 13, 15, 17, *range(29, 63)])
+
+
+def _page(name: str) -> tuple[str | None, list[str]]:
+    """A fixture page: '# title: …' then one paragraph per line, converted as the pipeline does."""
+    lines = (PAGES / name).read_text(encoding="utf-8").splitlines()
+    header, _, title = lines[0].partition(":")
+    assert header == "# title"
+    paragraphs = [to_simplified(line.strip()) for line in lines[1:] if line.strip()]
+    return to_simplified(title.strip()) or None, paragraphs
+
+
+def test_seed_001_profile_goes_to_side_whole() -> None:
+    title, paragraphs = _seed_001()
+    spans = find_side_blocks(title, paragraphs)
+    assert spans == [SideSpan(6, 32, "profile_block:vocab=12,relevance=0.06,enum=18")]
+    assert len(paragraphs) == 32
+    block = paragraphs[spans[0].start : spans[0].end]
+    assert block[0].startswith("中国质量检验协会是由")
+    assert "备 注" in block
+    assert block[-1].startswith("国家市场监督管理总局(简称 )2018年4月")
+    body = paragraphs[: spans[0].start]
+    assert body[-1].endswith("汇集中国质量发展最新成果的盛会。")
+    assert not any("协会" in paragraph for paragraph in body)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "title_line", "body_lines"),
+    [
+        ("000", None, [1, 2, 3]),
+        ("002", 6, [10, 12, *range(15, 44)]),
+        ("003", 3, list(range(7, 55))),
+        ("004", None, list(range(1, 16))),
+    ],
+)
+def test_article_only_seeds_have_no_side_block(
+    prefix: str, title_line: int | None, body_lines: list[int]
+) -> None:
+    title, paragraphs = _seed_paragraphs(prefix, title_line, body_lines)
+    assert len(paragraphs) >= 3
+    assert find_side_blocks(title, paragraphs) == []
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        # a standards society's profile, headings and eight business-scope items, at the end
+        (
+            "standards_society_end.txt",
+            [SideSpan(4, 19, "profile_block:vocab=12,relevance=0.13,enum=8")],
+        ),
+        # Traditional: a metrology federation's profile before a footer (欢迎转载…, 【完】)
+        (
+            "metrology_federation_footer.txt",
+            [SideSpan(4, 9, "profile_block:vocab=9,relevance=0.03,enum=5")],
+        ),
+        # Traditional: a company's 'about us' at the end, in the same field as the article
+        (
+            "company_about_end.txt",
+            [SideSpan(4, 9, "profile_block:vocab=9,relevance=0.14,enum=0")],
+        ),
+        # a company profile before a footer (本文来源…, (完))
+        (
+            "company_about_footer.txt",
+            [SideSpan(4, 8, "profile_block:vocab=5,relevance=0.08,enum=0")],
+        ),
+        # hard negative: an association congress quoting its purpose and ending on its background
+        ("association_congress.txt", []),
+        # hard negative, Traditional: a second related dispatch (又讯) after the first
+        ("youxun_dispatch.txt", []),
+        # hard negative: a policy report whose measures are an enumeration (一)…(十)
+        ("policy_enumeration.txt", []),
+    ],
+)
+def test_fixture_pages(page: str, expected: list[SideSpan]) -> None:
+    title, paragraphs = _page(page)
+    assert find_side_blocks(title, paragraphs) == expected
+
+
+def test_footer_tail_stays_outside_the_block() -> None:
+    title, paragraphs = _page("company_about_footer.txt")
+    (span,) = find_side_blocks(title, paragraphs)
+    assert paragraphs[span.start] == "公司简介"
+    assert paragraphs[span.end :] == ["本文来源:中国物流报", "(完)"]
+
+
+def test_profile_without_title_uses_the_lead() -> None:
+    _, paragraphs = _page("standards_society_end.txt")
+    assert find_side_blocks(None, paragraphs) == [
+        SideSpan(4, 19, "profile_block:vocab=12,relevance=0.14,enum=8")
+    ]
+
+
+def test_profile_moved_into_the_middle_is_not_split() -> None:
+    title, paragraphs = _page("standards_society_end.txt")
+    article, profile = paragraphs[:4], paragraphs[4:]
+    assert find_side_blocks(title, [*article[:2], *profile, *article[2:]]) == []
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        ([], []),
+        (["中国质量检验协会简介"], []),
+        (["某协会宗旨:服务会员。", "会员单位简介"], []),
+    ],
+)
+def test_short_inputs(paragraphs: list[str], expected: list[SideSpan]) -> None:
+    assert find_side_blocks("标题", paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(一)甲;\n(二)乙;\n(十八)丙。", 3),
+        ("职能包括:一、交流;二、培训;三、咨询。", 3),
+        ("1、交流\n2. 培训\n3、咨询", 3),
+        ("第一是质量,第二是效益。", 0),
+        ("单一、重复的工作", 0),
+    ],
+)
+def test_enumeration_items(text: str, expected: int) -> None:
+    assert _enumeration_items(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("学会宗旨", {"宗旨"}),
+        (
+            "是由企业自愿结成的非营利性社会组织,具有社团法人资格",
+            {"自愿结成", "非营利性", "社会组织", "社团法人", "法人资格"},
+        ),
+        ("大会在成都开幕", set()),
+    ],
+)
+def test_profile_terms(text: str, expected: set[str]) -> None:
+    assert _profile_terms(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (["甲" * 40, "本文来源:某报", "(完)"], 1),
+        (["甲" * 40, "网址:www.example.org"], 2),
+        (["甲" * 40, "乙" * 31], 2),
+        (["甲" * 40, "a", "b", "c", "d"], 2),
+    ],
+)
+def test_block_end(paragraphs: list[str], expected: int) -> None:
+    has_terms = [_profile_terms(p) != set() for p in paragraphs]
+    assert _block_end(paragraphs, has_terms) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="简介宗旨会员质量大会成立于协会业务范围(一)二、。", max_size=60),
+        max_size=8,
+    )
+)
+def test_spans_stay_inside_and_leave_the_lead(paragraphs: list[str]) -> None:
+    for span in find_side_blocks("质量大会", paragraphs):
+        assert 1 <= span.start < span.end <= len(paragraphs)
+        assert span.reason.startswith("profile_block:")
