@@ -1,0 +1,154 @@
+"""Chinese web-chrome patterns, one rule per function; the function name is the reason in `lines`.
+
+Every rule reads one line already converted to Simplified with runs of spaces folded, and is only
+asked about short lines that do not end like a sentence (see `chrome_reason`), so a sentence that
+mentions 分享 or 登录 stays content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# Chrome lines are short; the longest in the seeds is 34 characters, long copyright footers reach ~100.
+CHROME_MAX_CHARS = 120
+# Widgets (share, account, read-more buttons) are a few words; longer lines are content that names them.
+WIDGET_MAX_CHARS = 20
+# Link lines with a URL or promotion text stay well under this length.
+LINK_LINE_MAX_CHARS = 60
+
+_SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*$")
+
+_BREADCRUMB = re.compile(
+    r"^(?:您|你)?(?:当前|现在|所在)的?位置\s*[:：]|^位置\s*[:：]|首页\s*[>›»＞→/]|(?:[^>›»＞]+[>›»＞]){2,}[^>›»＞]+$"
+)
+_SHARE = re.compile(r"^(?:分享到|分享至|分享给|一键分享|分享本文|分享文章)|^分享\s*[:：]?$|^转发到")
+_ACCOUNT = re.compile(
+    r"^(?:(?:会员|用户|免费|立即|马上|快速|请)?(?:注册|登录|登陆)(?:账号|帐号)?[\s|/｜]*)+$"
+    r"|已有(?:账号|帐号)|没有(?:账号|帐号)|忘记密码|找回密码|修改密码|完善(?:信息|资料)|个人中心|会员中心|退出登录"
+)
+_READ_MORE = re.compile(r"余下全文|阅读全文|展开全文|查看全文|阅读原文|继续阅读|全文阅读|查看原文|点击阅读")
+_PREV_NEXT = re.compile(r"^(?:上一篇|下一篇|上一条|下一条|上一页|下一页|上篇|下篇)")
+_SCAN = re.compile(
+    r"扫一扫|扫描(?:下方|上方|左侧|右侧)?二维码|扫码(?:关注|下载|阅读|分享|观看)|长按(?:识别|扫描)|二维码$"
+)
+_ICP = re.compile(
+    r"ICP|公网安备|版权所有|版权声明|copyright|©|all rights reserved|不良信息举报|增值电信业务"
+    r"|未经授权.{0,6}转载",
+    re.IGNORECASE,
+)
+_BACK_TO_TOP = re.compile(r"^(?:返回顶部|回到顶部|返回首页|回到首页|返回|top|TOP|↑)$")
+_PRINT = re.compile(
+    r"打印本页|打印本文|打印此文|关闭窗口|关闭本页|【打印】|【关闭】|字号\s*[:：]?\s*[大中小]|收藏本文|加入收藏|设为首页"
+)
+_CLICK = re.compile(r"点击查看|点击进入|点击这里|点击此处|更多\s*[>》»]+|查看更多|更多新闻")
+_RELATED = re.compile(
+    r"^[【\[]?(?:相关新闻|相关阅读|相关报道|相关文章|相关链接|相关推荐|推荐阅读|延伸阅读|热点推荐|热门推荐|精彩图片"
+    r"|精彩推荐|猜你喜欢|更多精彩|热门文章|最新文章|图片新闻|热点新闻|热门新闻|今日推荐|编辑推荐|往期回顾|热点专题"
+    r"|24小时热文|排行榜|热门排行)[】\]]?\s*[:：]?$"
+)
+_APP_PROMO = re.compile(
+    r"手机看|手机版|客户端下载|下载客户端|下载APP|APP下载|官方微信|官方微博|微信公众号|关注我们|微信扫|移动版",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def breadcrumb(line: str) -> bool:
+    """当前位置: 首页 > 新闻 > …: the navigation path above an article."""
+    return _BREADCRUMB.search(line) is not None
+
+
+def share_widget(line: str) -> bool:
+    """分享到: and its siblings: the share buttons' label."""
+    return len(line) <= WIDGET_MAX_CHARS and _SHARE.search(line) is not None
+
+
+def account_widget(line: str) -> bool:
+    """Login / register / password widget lines (会员注册, 已有账号, 找回密码, 完善信息)."""
+    return len(line) <= WIDGET_MAX_CHARS and _ACCOUNT.search(line) is not None
+
+
+def read_more(line: str) -> bool:
+    """查看余下全文, 阅读全文: a button leading to the rest of the page."""
+    return len(line) <= WIDGET_MAX_CHARS and _READ_MORE.search(line) is not None
+
+
+def prev_next_link(line: str) -> bool:
+    """上一篇 / 下一篇 links to neighbouring articles."""
+    return _PREV_NEXT.search(line) is not None
+
+
+def scan_qr_code(line: str) -> bool:
+    """扫一扫 / 二维码 prompts."""
+    return len(line) <= LINK_LINE_MAX_CHARS and _SCAN.search(line) is not None
+
+
+def icp_copyright(line: str) -> bool:
+    """ICP licence numbers, 公网安备, copyright and reporting-hotline footers."""
+    return _ICP.search(line) is not None
+
+
+def back_to_top(line: str) -> bool:
+    """返回顶部 / 回到首页 buttons."""
+    return _BACK_TO_TOP.search(line) is not None
+
+
+def print_page(line: str) -> bool:
+    """打印本页, 关闭窗口, 字号 大中小, 收藏本文: page tool bars."""
+    return len(line) <= LINK_LINE_MAX_CHARS and _PRINT.search(line) is not None
+
+
+def click_here(line: str) -> bool:
+    """点击查看 / 更多>>: link labels."""
+    return len(line) <= LINK_LINE_MAX_CHARS and _CLICK.search(line) is not None
+
+
+def related_links_heading(line: str) -> bool:
+    """相关新闻, 精彩图片, 推荐阅读: the heading of a box of links to other pages."""
+    return _RELATED.search(line) is not None
+
+
+def app_promo(line: str) -> bool:
+    """手机看…, 官方微信, 下载客户端: promotion of the site's apps and accounts."""
+    return len(line) <= LINK_LINE_MAX_CHARS and _APP_PROMO.search(line) is not None
+
+
+def site_url_line(line: str) -> bool:
+    """A short line carrying a URL: a site banner or a link, not article prose."""
+    return len(line) <= LINK_LINE_MAX_CHARS and _URL.search(line) is not None
+
+
+def duplicated_link_text(line: str) -> bool:
+    """The same words twice on one line (征订通知 征订通知): an image link and its text link side by side."""
+    words = [w for w in line.split(" ") if len(w) >= 2]
+    return len(line) <= LINK_LINE_MAX_CHARS and len(words) != len(set(words))
+
+
+# In the order they are tried; the first that fires names the reason.
+CHROME_RULES: tuple[Callable[[str], bool], ...] = (
+    breadcrumb,
+    share_widget,
+    account_widget,
+    read_more,
+    prev_next_link,
+    scan_qr_code,
+    icp_copyright,
+    back_to_top,
+    print_page,
+    click_here,
+    related_links_heading,
+    app_promo,
+    site_url_line,
+    duplicated_link_text,
+)
+
+
+def chrome_reason(line: str) -> str | None:
+    """The name of the first chrome rule that fires on a short non-sentence line, else None."""
+    if len(line) > CHROME_MAX_CHARS or _SENTENCE_END.search(line):
+        return None
+    for rule in CHROME_RULES:
+        if rule(line):
+            return rule.__name__
+    return None
