@@ -56,3 +56,30 @@ def documents_table(docs: dict[str, str]) -> pa.Table:
     return pa.table(
         {"doc_id": list(docs), "text_chars": pa.array([len(t) for t in docs.values()], pa.int64())}
     )
+
+
+DEV_PAGES = Path(__file__).resolve().parents[2] / "shared" / "dev-pages" / "gne"
+# Twelve real pages on unrelated stories, from twelve different sites.
+UNRELATED_PAGES = [
+    "baijiahao_1",
+    "cjn_1",
+    "csdn_1",
+    "ednchina_1",
+    "guancha_2",
+    "huanqiu_1",
+    "njxfhn_1",
+    "sina_1",
+    "thepaper_1",
+    "toutiao_3",
+    "toutiao_4",
+    "guancha_3",
+]
+
+
+def dev_page_body(name: str, paragraphs: int = 10) -> str:
+    """The first long <p> paragraphs of a real page, in Simplified script (read in place, never copied)."""
+    import lxml.html
+
+    root = lxml.html.fromstring((DEV_PAGES / f"{name}.html").read_bytes())
+    texts = [" ".join(p.text_content().split()) for p in root.iter("p")]
+    return to_simplified("\n".join([t for t in texts if len(t) >= 20][:paragraphs]))

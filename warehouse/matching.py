@@ -44,15 +44,16 @@ PASSAGE_LINKS_SCHEMA = pa.schema(
 # collides in 1.5 of 24 bands on average (seeds 000/001: 23 collisions).
 MIN_BAND_HITS = 2
 # A band bucket holding more documents than this is a stock phrase: it yields no candidates (its
-# rarity weight would be at most RARE_DF / MAX_BUCKET_DOCS = 0.05 anyway) and keeps the self-join small.
+# rarity weight would be at most (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.0025 anyway) and keeps the self-join small.
 MAX_BUCKET_DOCS = 100
 # Two passages match when this share of the smaller one's n-grams is in the other (seeds 000/001:
 # shared passages 0.53-0.96, the closest unrelated sentence pair 0.39).
 PASSAGE_CONTAINMENT = 0.5
 # ...and they share at least this many n-grams (about one clause of 12 characters).
 MIN_SHARED_SHINGLES = 10
-# A passage found in at most this many documents counts fully; above, it weighs RARE_DF / df, so a
-# stock phrase or an official title repeated across the corpus cannot link documents on its own.
+# A passage found in at most this many documents counts fully; above, it weighs (RARE_DF / df)^2: the
+# square makes a few lines repeated on every page of a site (df 12: 0.17 each) add up to less than one
+# rare passage, so stock phrases and official titles cannot link documents on their own.
 RARE_DF = 5
 # Overlap: at least two shared passages and this much rarity-weighted shared content (two rare
 # passages); the seeds' 000/001 pair shares 9 passage matches.
@@ -120,8 +121,8 @@ def shingles(key: str) -> frozenset[str]:
 
 
 def rarity_weight(df: int) -> float:
-    """Full weight for rare passages, RARE_DF / df for passages repeated across many documents."""
-    return min(1.0, RARE_DF / max(df, 1))
+    """Full weight for rare passages, falling quadratically for passages repeated across many documents."""
+    return min(1.0, (RARE_DF / max(df, 1)) ** 2)
 
 
 def _load_bands(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
