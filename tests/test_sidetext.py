@@ -59,7 +59,7 @@ def _page(name: str) -> tuple[str | None, list[str]]:
 def test_seed_001_profile_goes_to_side_whole() -> None:
     title, paragraphs = _seed_001()
     spans = find_side_blocks(title, paragraphs)
-    assert spans == [SideSpan(6, 32, "profile_block:vocab=12,relevance=0.06,enum=18")]
+    assert spans == [SideSpan(6, 32, "profile_block:vocab=12,relevance=0.06,enum=18,subject=1")]
     assert len(paragraphs) == 32
     block = paragraphs[spans[0].start : spans[0].end]
     assert block[0].startswith("中国质量检验协会是由")
@@ -93,25 +93,28 @@ def test_article_only_seeds_have_no_side_block(
         # a standards society's profile, headings and eight business-scope items, at the end
         (
             "standards_society_end.txt",
-            [SideSpan(4, 19, "profile_block:vocab=12,relevance=0.13,enum=8")],
+            [SideSpan(4, 19, "profile_block:vocab=12,relevance=0.13,enum=8,subject=0")],
         ),
         # Traditional: a metrology federation's profile before a footer (欢迎转载…, 【完】)
         (
             "metrology_federation_footer.txt",
-            [SideSpan(4, 9, "profile_block:vocab=9,relevance=0.03,enum=5")],
+            [SideSpan(4, 9, "profile_block:vocab=9,relevance=0.03,enum=5,subject=0")],
         ),
         # Traditional: a company's 'about us' at the end, in the same field as the article
         (
             "company_about_end.txt",
-            [SideSpan(4, 9, "profile_block:vocab=9,relevance=0.14,enum=0")],
+            [SideSpan(4, 9, "profile_block:vocab=9,relevance=0.14,enum=0,subject=0")],
         ),
         # a company profile before a footer (本文来源…, (完))
         (
             "company_about_footer.txt",
-            [SideSpan(4, 8, "profile_block:vocab=5,relevance=0.08,enum=0")],
+            [SideSpan(4, 8, "profile_block:vocab=5,relevance=0.08,enum=0,subject=0")],
         ),
         # hard negative: an association congress quoting its purpose and ending on its background
         ("association_congress.txt", []),
+        # hard negative, Traditional: a report on a company's launch ending on its background
+        # (据了解,恒准精密成立于…, 总部位于…, 主营业务…): opens on the article's subject
+        ("company_background.txt", []),
         # hard negative, Traditional: a second related dispatch (又讯) after the first
         ("youxun_dispatch.txt", []),
         # hard negative: a policy report whose measures are an enumeration (一)…(十)
@@ -133,7 +136,7 @@ def test_footer_tail_stays_outside_the_block() -> None:
 def test_profile_without_title_uses_the_lead() -> None:
     _, paragraphs = _page("standards_society_end.txt")
     assert find_side_blocks(None, paragraphs) == [
-        SideSpan(4, 19, "profile_block:vocab=12,relevance=0.14,enum=8")
+        SideSpan(4, 19, "profile_block:vocab=12,relevance=0.14,enum=8,subject=0")
     ]
 
 
