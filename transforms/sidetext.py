@@ -68,8 +68,11 @@ PROFILE_TERMS: tuple[str, ...] = (
     "网址",
     "官方网站",
 )
+_PROFILE_ALTERNATION = "|".join(re.escape(term) for term in PROFILE_TERMS)
+# Plain alternation to test for any term: about 60 M chars/s, against 10 for the lookahead below.
+_PROFILE_ANY_RE = re.compile(_PROFILE_ALTERNATION)
 # A lookahead so that overlapping terms are all found (社团法人资格 holds 社团法人 and 法人资格).
-_PROFILE_RE = re.compile("(?=(" + "|".join(re.escape(term) for term in PROFILE_TERMS) + "))")
+_PROFILE_RE = re.compile(f"(?=({_PROFILE_ALTERNATION}))")
 
 # Enumeration markers of a charter's item list: (一) (二) …, 一、 二、 … after a break, or 1、 2. at a
 # paragraph start. Each style is counted separately; the block's count is the largest.
@@ -136,16 +139,23 @@ def _quadgrams(text: str) -> set[str]:
 
 def _profile_terms(text: str) -> set[str]:
     """Distinct profile and charter terms present in text."""
+    if _PROFILE_ANY_RE.search(text) is None:
+        return set()
     return set(_PROFILE_RE.findall(text))
+
+
+def _enumeration_markers(text: str) -> tuple[set[str], ...]:
+    """Distinct enumeration markers in text, one set per style ((一), 一、, 1、)."""
+    return (
+        set(_ENUM_PAREN_RE.findall(text)),
+        set(_ENUM_COMMA_RE.findall(text)),
+        set(_ENUM_DIGIT_RE.findall(text)),
+    )
 
 
 def _enumeration_items(text: str) -> int:
     """Distinct enumeration markers of the most used style in text: (一)…(十八) gives 18."""
-    return max(
-        len(set(_ENUM_PAREN_RE.findall(text))),
-        len(set(_ENUM_COMMA_RE.findall(text))),
-        len(set(_ENUM_DIGIT_RE.findall(text))),
-    )
+    return max(len(markers) for markers in _enumeration_markers(text))
 
 
 def _reference_text(title: str | None, lead: str) -> str:
@@ -193,6 +203,23 @@ def _block_end(paragraphs: Sequence[str], has_terms: Sequence[bool]) -> int:
     return end
 
 
+def _suffix_evidence(
+    paragraphs: Sequence[str], terms: Sequence[set[str]], end: int
+) -> list[tuple[int, int, int]]:
+    """For each k < end, (distinct terms, enumeration items, characters) of paragraphs[k:end]."""
+    evidence = [(0, 0, 0)] * end
+    vocab: set[str] = set()
+    markers: tuple[set[str], ...] = (set(), set(), set())
+    chars = 0
+    for k in range(end - 1, -1, -1):
+        vocab |= terms[k]
+        for seen, found in zip(markers, _enumeration_markers(paragraphs[k]), strict=True):
+            seen |= found
+        chars += len(paragraphs[k]) + (1 if k < end - 1 else 0)
+        evidence[k] = (len(vocab), max(len(seen) for seen in markers), chars)
+    return evidence
+
+
 def _has_profile_evidence(vocab: int, enum: int) -> bool:
     """Enough distinct profile terms, an item list counting as one more."""
     return vocab + (1 if enum >= ENUM_MIN else 0) >= VOCAB_MIN
@@ -203,10 +230,13 @@ def find_side_blocks(title: str | None, paragraphs: Sequence[str]) -> list[SideS
     if len(paragraphs) < 2:
         return []
     # Cheap exit for the great majority of pages: no profile vocabulary after the lead.
-    if len(_profile_terms("\n".join(paragraphs[1:]))) < VOCAB_MIN - 1:
+    if _PROFILE_ANY_RE.search("\n".join(paragraphs[1:])) is None:
         return []
-    has_terms = [_PROFILE_RE.search(p) is not None for p in paragraphs]
-    end = _block_end(paragraphs, has_terms)
+    terms = [_profile_terms(p) for p in paragraphs]
+    end = _block_end(paragraphs, [bool(found) for found in terms])
+    evidence = _suffix_evidence(paragraphs, terms, end)
+    if end < 2 or not _has_profile_evidence(*evidence[1][:2]):
+        return []
     reference_text = _reference_text(title, paragraphs[0])
     reference = _bigrams(reference_text)
     if not reference:
@@ -214,14 +244,13 @@ def find_side_blocks(title: str | None, paragraphs: Sequence[str]) -> list[SideS
     reference_names = _quadgrams(reference_text)
     relevance = _suffix_relevance(reference, [_bigrams(p) for p in paragraphs[:end]])
     for start in range(1, end):
-        if not has_terms[start] or relevance[start] > RELEVANCE_MAX:
+        vocab, enum, chars = evidence[start]
+        if not terms[start] or relevance[start] > RELEVANCE_MAX:
             continue
-        block = "\n".join(paragraphs[start:end])
-        vocab = len(_profile_terms(block))
-        enum = _enumeration_items(block)
-        if len(block) < MIN_BLOCK_CHARS or not _has_profile_evidence(vocab, enum):
+        if chars < MIN_BLOCK_CHARS or not _has_profile_evidence(vocab, enum):
             continue
-        subject = len(reference_names & _quadgrams(block[:OPENING_CHARS]))
+        block_opening = "\n".join(paragraphs[start:end])[:OPENING_CHARS]
+        subject = len(reference_names & _quadgrams(block_opening))
         if subject >= SUBJECT_SHARED_MIN:
             return []  # the run is background on the article's subject, and so is any later part
         reason = f"profile_block:vocab={vocab},relevance={relevance[start]:.2f},enum={enum},subject={subject}"
