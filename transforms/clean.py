@@ -229,6 +229,9 @@ def _label_common(lines: list[_Line], common_lines: Collection[int]) -> None:
 def _label_runs(lines: list[_Line]) -> None:
     """Trust 3: paragraphs are body; short lines between paragraphs are captions, or a link block
     when many come in a row; short lines after the last paragraph are the page footer."""
+    for line in lines:
+        if line.label is None and is_enumerated(line.key):
+            _set(line, "body", "enumerated_heading")
     paragraph = [ln.label is None and is_paragraph(ln.key) for ln in lines]
     body_like = [p or (ln.label == "body") for p, ln in zip(paragraph, lines, strict=True)]
     last_body = max((i for i, b in enumerate(body_like) if b), default=-1)
@@ -240,21 +243,28 @@ def _label_runs(lines: list[_Line]) -> None:
         j = i
         while j < len(lines) and not body_like[j] and lines[j].label != "meta":
             j += 1
-        _label_run(lines[i:j], before=any(body_like[:i]), after=j <= last_body)
+        lead_in = i > 0 and body_like[i - 1] and _is_lead_in(lines[i - 1].key)
+        _label_run(lines[i:j], before=any(body_like[:i]), after=j <= last_body, lead_in=lead_in)
         i = j
     for line, is_para in zip(lines, paragraph, strict=True):
         if is_para:
             _set(line, "body", "paragraph")
 
 
-def _label_run(run: list[_Line], before: bool, after: bool) -> None:
-    """One run of short lines: captions between paragraphs, a link block when long, else header/footer."""
+def _is_lead_in(line: str) -> bool:
+    """A line that announces what follows (议程如下：, 一、会议时间): the short lines after it are content."""
+    return is_enumerated(line) or line.rstrip().endswith((":", "："))
+
+
+def _label_run(run: list[_Line], before: bool, after: bool, lead_in: bool) -> None:
+    """One run of short lines: captions between paragraphs, a link block when long, else header/footer;
+    short lines right after a lead-in (a colon or a numbered heading) are list content."""
     open_lines = [ln for ln in run if ln.label is None]
-    for line in open_lines:
-        if is_enumerated(line.key):
-            _set(line, "body", "enumerated_heading")
-    open_lines = [ln for ln in open_lines if ln.label is None]
     if not open_lines:
+        return
+    if lead_in and before:
+        for line in open_lines:
+            _set(line, "body", "after_lead_in")
         return
     if before and after:
         if len(run) > MAX_CAPTION_RUN:
