@@ -246,6 +246,7 @@ PAGES = [
         "html_traditional",
         HTML_TRADITIONAL,
         input_format="html",
+        labels={1: ("title", "html_title"), 2: ("meta", "meta_line"), 5: ("boilerplate", "back_to_top")},
         body=("台北国际书展今日开幕，吸引大批读者入场。", "主办单位表示，今年共有五百家出版社参展。"),
         title="台北国际书展开幕",
         author="陈美玲",
