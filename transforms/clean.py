@@ -49,13 +49,13 @@ class _Line:
     raw: str
     original: str
     simplified: str
+    key: str = ""
     label: Label | None = None
     reason: str = ""
 
-    @property
-    def key(self) -> str:
-        """The Simplified line with runs of whitespace folded, as the rules read it."""
-        return _SPACES.sub(" ", self.simplified)
+    def __post_init__(self) -> None:
+        """The key is the Simplified line with runs of whitespace folded, as the rules read it."""
+        self.key = _SPACES.sub(" ", self.simplified)
 
 
 @dataclass

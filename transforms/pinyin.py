@@ -31,6 +31,7 @@ def _normalise_reading(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("ɑ", "a")
 
 
+@lru_cache(maxsize=65536)
 def is_reading_of(char: str, annotation: str) -> bool:
     """True when the parenthesised latin text is one of the character's pinyin readings."""
     return _normalise_reading(annotation) in readings(char)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 from transforms.model import Script
@@ -18,6 +18,8 @@ MINORITY_SHARE_MAX = 0.2
 
 # The CJK ranges scanned to build the script-specific character sets (basic block and extension A).
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+# Script tables cover the Basic Multilingual Plane; rarer planes are script-neutral here.
+_BMP = 0x10000
 
 
 @lru_cache(maxsize=1)
@@ -41,29 +43,29 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))
 
 
-def _char_class(chars: str) -> re.Pattern[str]:
-    """A compiled one-character class; escaping keeps any char safe inside []."""
-    return re.compile("[" + re.escape(chars) + "]") if chars else re.compile(r"(?!x)x")
-
-
 @lru_cache(maxsize=1)
-def _script_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(Traditional-only, Simplified-only) character classes, built once from OpenCC's own tables."""
+def _script_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Boolean tables over the BMP: Traditional-only and Simplified-only characters, from OpenCC itself."""
     chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi + 1)]
     joined = "\n".join(chars)
     simp = str(_t2s().convert(joined)).split("\n")
     trad = str(_s2t().convert(joined)).split("\n")
-    trad_only = "".join(c for c, s in zip(chars, simp, strict=True) if s != c)
-    simp_only = "".join(
-        c for c, s, t in zip(chars, simp, trad, strict=True) if t != c and s == c and c not in trad_only
-    )
-    return _char_class(trad_only), _char_class(simp_only)
+    trad_only = np.zeros(_BMP, dtype=bool)
+    simp_only = np.zeros(_BMP, dtype=bool)
+    for c, s, t in zip(chars, simp, trad, strict=True):
+        if s != c:
+            trad_only[ord(c)] = True
+        elif t != c:
+            simp_only[ord(c)] = True
+    return trad_only, simp_only
 
 
 def script_counts(text: str) -> tuple[int, int]:
     """How many characters only Traditional writes, and how many only Simplified writes."""
-    trad_re, simp_re = _script_classes()
-    return len(trad_re.findall(text)), len(simp_re.findall(text))
+    trad_only, simp_only = _script_tables()
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes = codes[codes < _BMP]
+    return int(trad_only[codes].sum()), int(simp_only[codes].sum())
 
 
 def detect_script(text: str) -> Script:
