@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from transforms.shape import TAIL_CHARS
+
 # Chrome lines are short; the longest in the seeds is 34 characters, long copyright footers reach ~100.
 CHROME_MAX_CHARS = 120
 # Widgets (share, account, read-more buttons) are a few words; longer lines are content that names them.
@@ -17,8 +19,9 @@ WIDGET_MAX_CHARS = 20
 # Link lines with a URL or promotion text stay well under this length.
 LINK_LINE_MAX_CHARS = 60
 
-_SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*$")
 
+# Sentence-final marks only: a widget label may end with a colon (分享到:) and still be chrome.
+_SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*$")
 _BREADCRUMB = re.compile(
     r"^(?:您|你)?(?:当前|现在|所在)的?位置\s*[:：]|^位置\s*[:：]|首页\s*[>›»＞→/]|(?:[^>›»＞]+[>›»＞]){2,}[^>›»＞]+$"
 )
@@ -146,7 +149,7 @@ CHROME_RULES: tuple[Callable[[str], bool], ...] = (
 
 def chrome_reason(line: str) -> str | None:
     """The name of the first chrome rule that fires on a short non-sentence line, else None."""
-    if len(line) > CHROME_MAX_CHARS or _SENTENCE_END.search(line):
+    if len(line) > CHROME_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return None
     for rule in CHROME_RULES:
         if rule(line):

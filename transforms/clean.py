@@ -33,6 +33,7 @@ MAX_CAPTION_RUN = 4
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 # Chrome glued to the ends of a body line: a lone | or ｜ separator left by a link bar.
+_BARS = ("|", "｜")
 _EDGE_CHROME = re.compile(r"^(?:[|｜]\s*)+|(?:\s*[|｜])+\s*$")
 # <title> suffixes: "标题_新闻_某某网", "标题 - 某某网", "标题|某某网".
 _TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|——).*$")
@@ -100,7 +101,10 @@ def _convert_lines(lines: Sequence[str]) -> list[str]:
 
 def _strip_edge_chrome(text: str) -> str:
     """A body line without surrounding spaces and a lone trailing or leading | separator."""
-    return _EDGE_CHROME.sub("", text.strip()).strip()
+    text = text.strip()
+    if text[:1] in _BARS or text[-1:] in _BARS:
+        return _EDGE_CHROME.sub("", text).strip()
+    return text
 
 
 def html_title(h1: str | None, title_tag: str | None) -> str | None:

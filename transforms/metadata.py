@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from transforms.shape import TAIL_CHARS
+
 # A meta line is a short header line; anything longer is prose that happens to contain 来源: or a date.
 META_MAX_CHARS = 100
 # A bare name (苏兰, 欧阳明明) has 2 to 4 characters; used for the name that follows a source.
@@ -43,7 +45,7 @@ class MetaFields:
 
 def is_meta_line(line: str) -> bool:
     """A short non-sentence line with a meta key (来源:, 发布时间:, 责任编辑:), leading date or byline."""
-    if len(line) > META_MAX_CHARS or _SENTENCE_END.search(line):
+    if len(line) > META_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return False
     return bool(_KEY.search(line) or _DATE_FIRST.match(line) or _BYLINE.match(line))
 

@@ -7,6 +7,8 @@ import re
 # A line at least this long is a paragraph even without closing punctuation: seed lines cut off by the
 # scraper end mid-sentence at 70+ characters, while captions and link lines in the seeds stay under 40.
 PARAGRAPH_MIN_CHARS = 50
+# Only a line's last characters are searched for its closing punctuation (a mark plus closing quotes).
+TAIL_CHARS = 8
 # A line with clause punctuation (，；) and at least this many characters reads as running text.
 CLAUSE_LINE_MIN_CHARS = 20
 
@@ -24,7 +26,7 @@ _PHOTO_CREDIT = re.compile(
 
 def ends_sentence(line: str) -> bool:
     """True when the line ends like a sentence or a lead-in (。！？；： then closing quotes)."""
-    return _SENTENCE_END.search(line) is not None
+    return _SENTENCE_END.search(line[-TAIL_CHARS:]) is not None
 
 
 def is_paragraph(line: str) -> bool:
