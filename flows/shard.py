@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import time
+import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.scan import SeedFile
+from flows.watchdog import Crashed, DeadlineWorker, TimedOut
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
@@ -24,6 +25,9 @@ from warehouse.store import write_staged
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # A page cleans in milliseconds (seeds: ~2 ms); a minute means a pathological input.
 DEFAULT_MAX_DOC_SECONDS = 60.0
+# A scraper rewriting a file while we read it has usually finished by the second read; after
+# three reads that each saw the file change, the file is rejected rather than stored torn.
+READ_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -68,19 +72,59 @@ class _Columns:
     passages: list[pa.Table] = field(default_factory=list)
 
 
+def read_stable(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result] | Rejection:
+    """Read a file whole, and only when it did not change during the read (else retry, then reject)."""
+    for _ in range(READ_ATTEMPTS):
+        try:
+            with path.open("rb") as handle:
+                before = os.fstat(handle.fileno())
+                data = handle.read(max_bytes + 1)
+                after = os.fstat(handle.fileno())
+        except OSError as error:
+            return Rejection("unreadable", f"could not read the file: {error}")
+        if len(data) > max_bytes:
+            return Rejection(
+                "too_large", f"larger than the {max_bytes:,}-byte limit per file (--max-file-bytes)"
+            )
+        if _same_file_state(before, after) and len(data) == after.st_size:
+            return data, after
+    return Rejection(
+        "changed_during_read", f"the file kept changing while it was read ({READ_ATTEMPTS} attempts)"
+    )
+
+
+def _same_file_state(before: os.stat_result, after: os.stat_result) -> bool:
+    """Size and change times equal: nobody wrote to the file between the two looks."""
+    return (before.st_size, before.st_mtime_ns, before.st_ctime_ns) == (
+        after.st_size,
+        after.st_mtime_ns,
+        after.st_ctime_ns,
+    )
+
+
 def read_and_decode(seed: SeedFile, limits: Limits) -> tuple[bytes | None, Decoded | Rejection]:
     """Read a file once (it may have changed since the scan) and decode it, or say why not."""
-    try:
-        with seed.path.open("rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
-    except OSError as error:
-        return None, Rejection("unreadable", f"could not read the file: {error}")
-    if len(data) > limits.max_file_bytes:
-        return None, Rejection(
-            "too_large",
-            f"larger than the {limits.max_file_bytes:,}-byte limit per file (--max-file-bytes)",
-        )
-    return data, decode_bytes(data)
+    read = read_stable(seed.path, limits.max_file_bytes)
+    if isinstance(read, Rejection):
+        return None, read
+    return read[0], decode_bytes(read[0])
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """What every document of a shard shares; sent once to the shard's worker process."""
+
+    run_id: str
+    common_lines: Collection[int]
+    limits: Limits
+
+
+@dataclass
+class DocumentRows:
+    """One document's rows of the per-document tables, built in the worker process."""
+
+    rows: dict[str, list[dict[str, object]]]
+    passages: pa.Table
 
 
 def process_shard(
@@ -94,11 +138,16 @@ def process_shard(
     """Turn one shard of seed files into staged rows of every per-document table."""
     result = ShardResult(part)
     columns = _Columns()
-    for seed in seeds:
-        outcome = _process_one(seed, run_id, common_lines, limits, columns)
-        result.outcomes.append(outcome)
-        if outcome.reason is None:
-            result.documents += 1
+    job = ShardJob(run_id, frozenset(common_lines), limits)
+    with DeadlineWorker(document_rows, job, preload=["flows.shard"]) as worker:
+        for seed in seeds:
+            outcome, rows = _watched(worker, seed, limits)
+            result.outcomes.append(outcome)
+            if rows is not None:
+                result.documents += 1
+                for table, table_rows in rows.rows.items():
+                    columns.rows[table].extend(table_rows)
+                columns.passages.append(rows.passages)
     for table, schema in PER_DOCUMENT.items():
         if table == "passage_index":
             data = pa.concat_tables(columns.passages) if columns.passages else schema.empty_table()
@@ -110,32 +159,50 @@ def process_shard(
     return result
 
 
-def _process_one(
-    seed: SeedFile, run_id: str, common_lines: Collection[int], limits: Limits, columns: _Columns
-) -> FileOutcome:
-    """One file to rows; any failure becomes a rejection, never an exception."""
-    data, decoded = read_and_decode(seed, limits)
-    sha = hashlib.sha256(data).hexdigest() if data is not None else seed.sha256
-    base = FileOutcome(seed.doc_id, str(seed.path), sha, seed.size, seed.mtime_ns)
+def _watched(
+    worker: DeadlineWorker[SeedFile, ShardJob, tuple[FileOutcome, DocumentRows | None]],
+    seed: SeedFile,
+    limits: Limits,
+) -> tuple[FileOutcome, DocumentRows | None]:
+    """One document under the per-document deadline; overrunning or crashing is a rejection."""
+    answer = worker.call(seed, limits.max_doc_seconds)
+    if isinstance(answer, TimedOut):
+        return _rejected(
+            _seed_outcome(seed),
+            "time_limit",
+            f"stopped after {answer.seconds:.1f} s, over the {limits.max_doc_seconds:g} s limit "
+            "per document (--max-doc-seconds)",
+        ), None
+    if isinstance(answer, Crashed):
+        return _rejected(_seed_outcome(seed), "processing_error", answer.detail), None
+    return answer
+
+
+def _seed_outcome(seed: SeedFile) -> FileOutcome:
+    """The manifest row as the scan saw the file, for files that were not read to the end."""
+    return FileOutcome(seed.doc_id, str(seed.path), seed.sha256, seed.size, seed.mtime_ns)
+
+
+def document_rows(seed: SeedFile, job: ShardJob) -> tuple[FileOutcome, DocumentRows | None]:
+    """One file to rows (runs in the worker process); any failure becomes a rejection, never an exception."""
+    read = read_stable(seed.path, job.limits.max_file_bytes)
+    if isinstance(read, Rejection):
+        return _rejected(_seed_outcome(seed), read.reason, read.detail), None
+    data, state = read
+    sha = hashlib.sha256(data).hexdigest()
+    base = FileOutcome(seed.doc_id, str(seed.path), sha, state.st_size, state.st_mtime_ns)
+    decoded = decode_bytes(data)
     if isinstance(decoded, Rejection):
-        return _rejected(base, decoded.reason, decoded.detail)
-    started = time.monotonic()
+        return _rejected(base, decoded.reason, decoded.detail), None
     input_format = sniff_format(decoded.text)
     try:
-        doc = clean_document(decoded.text, input_format, common_lines)
+        doc = clean_document(decoded.text, input_format, job.common_lines)
         passages = passage_rows(seed.doc_id, doc.text)
     except Exception as error:  # a transform bug must not stop the run; the reason keeps it visible
-        return _rejected(base, "processing_error", f"{type(error).__name__}: {error}")
-    elapsed = time.monotonic() - started
-    if elapsed > limits.max_doc_seconds:
-        return _rejected(
-            base,
-            "time_limit",
-            f"processing took {elapsed:.1f} s, over the {limits.max_doc_seconds:g} s limit per document",
-        )
-    _append_rows(columns, seed.doc_id, base, decoded, input_format, doc, run_id)
-    columns.passages.append(passages)
-    return base
+        return _rejected(base, "processing_error", f"{type(error).__name__}: {error}"), None
+    columns = _Columns()
+    _append_rows(columns, seed.doc_id, base, decoded, input_format, doc, job.run_id)
+    return base, DocumentRows(columns.rows, passages)
 
 
 def _rejected(base: FileOutcome, reason: str, detail: str) -> FileOutcome:
