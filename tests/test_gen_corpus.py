@@ -1,0 +1,114 @@
+"""The benchmark corpus generator: deterministic for a seed, and its truth matches the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.gen_corpus import Params, doc_id, generate, redraw_digits
+from transforms.pinyin import strip_annotations
+
+PROJECT = Path(__file__).resolve().parent.parent
+# The five seeds alone: a small, fixed pool, so the test is fast and its figures stable.
+SOURCES = (PROJECT / "seeds",)
+DOCS = 200
+SEED = 3
+SYNTHETIC = 2000  # fewer model-made clauses than the default 50,000: the test stays under seconds
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("corpus")
+    generate(out, Params(DOCS, SEED, synthetic_clauses=SYNTHETIC), SOURCES)
+    return out
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_corpus(corpus: Path, tmp_path: Path) -> None:
+    generate(tmp_path, Params(DOCS, SEED, synthetic_clauses=SYNTHETIC), SOURCES)
+    assert _files(tmp_path) == _files(corpus)
+
+
+def test_other_seed_other_corpus(corpus: Path, tmp_path: Path) -> None:
+    generate(tmp_path, Params(DOCS, SEED + 1, synthetic_clauses=SYNTHETIC), SOURCES)
+    assert (tmp_path / "truth.jsonl").read_bytes() != (corpus / "truth.jsonl").read_bytes()
+
+
+def test_manifest_counts_golden(corpus: Path) -> None:
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["docs"] == DOCS
+    assert manifest["real_clauses"] == 604
+    assert manifest["counts"] == {
+        "duplicate": 4,
+        "overlap": 15,
+        "html": 30,
+        "traditional": 62,
+        "pinyin": 24,
+        "gbk": 16,
+        "big5": 12,
+        "side": 12,
+    }
+
+
+def test_text_lines_are_the_truth_lines(corpus: Path) -> None:
+    for record in _records(corpus / "truth.jsonl"):
+        if record["format"] != "text":
+            continue
+        text = (corpus / "seeds" / str(record["doc_id"])).read_bytes().decode(str(record["encoding"]))
+        lines = text.split("\n")
+        truth = record["lines"]
+        assert isinstance(truth, list)
+        assert [(t["line_no"], t["text"]) for t in truth] == [
+            (i + 1, line) for i, line in enumerate(lines) if line.strip()
+        ]
+
+
+def test_pinyin_count_is_what_the_pipeline_strips(corpus: Path) -> None:
+    checked = 0
+    for record in _records(corpus / "truth.jsonl"):
+        if record["format"] == "text" and record["pinyin_annotations"]:
+            text = (corpus / "seeds" / str(record["doc_id"])).read_text(encoding="utf-8")
+            assert strip_annotations(text)[1] == record["pinyin_annotations"]
+            checked += 1
+    assert checked > 0
+
+
+def test_every_label_and_planted_pair_present(corpus: Path) -> None:
+    labels = {t["label"] for r in _records(corpus / "truth.jsonl") for t in r["lines"]}  # type: ignore[attr-defined]
+    assert labels == {"title", "meta", "body", "caption", "boilerplate", "side"}
+    pairs = _records(corpus / "pairs.jsonl")
+    assert {p["relation"] for p in pairs} == {"duplicate", "overlap"}
+    for pair in pairs:
+        assert str(pair["doc_a"]) < str(pair["doc_b"])
+        assert (corpus / "seeds" / str(pair["doc_a"])).is_file()
+        assert (corpus / "seeds" / str(pair["doc_b"])).is_file()
+
+
+@pytest.mark.parametrize(
+    ("index", "fmt", "expected"),
+    [
+        (0, "text", "0000/0000000.txt"),
+        (1234, "html", "0001/0001234.html"),
+        (999_999, "text", "0999/0999999.txt"),
+    ],
+)
+def test_doc_id(index: int, fmt: str, expected: str) -> None:
+    assert doc_id(index, fmt) == expected
+
+
+def test_redraw_digits_keeps_shape() -> None:
+    import random
+
+    out = redraw_digits(random.Random(1), "2023年9月1日,共680多人")
+    assert len(out) == len("2023年9月1日,共680多人")
+    assert out.replace("年", "").replace("月", "").replace("日", "")[:4].isdigit()
+    assert out[4] == "年" and out.endswith("多人")
