@@ -147,10 +147,22 @@ CHROME_RULES: tuple[Callable[[str], bool], ...] = (
 )
 
 
+# One pass that any pattern rule needs to fire: most lines are rejected by this single search.
+_PLAIN_PATTERNS = (_BREADCRUMB, _SHARE, _ACCOUNT, _READ_MORE, _PREV_NEXT, _SCAN, _BACK_TO_TOP, _PRINT, _CLICK, _RELATED)
+_CASELESS_PATTERNS = (_ICP, _APP_PROMO, _URL)
+_ANY_PATTERN = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in _PLAIN_PATTERNS)
+    + "|"
+    + "|".join(f"(?i:{p.pattern})" for p in _CASELESS_PATTERNS)
+)
+
+
 def chrome_reason(line: str) -> str | None:
     """The name of the first chrome rule that fires on a short non-sentence line, else None."""
     if len(line) > CHROME_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return None
+    if not _ANY_PATTERN.search(line):
+        return "duplicated_link_text" if duplicated_link_text(line) else None
     for rule in CHROME_RULES:
         if rule(line):
             return rule.__name__
