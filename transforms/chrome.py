@@ -148,7 +148,18 @@ CHROME_RULES: tuple[Callable[[str], bool], ...] = (
 
 
 # One pass that any pattern rule needs to fire: most lines are rejected by this single search.
-_PLAIN_PATTERNS = (_BREADCRUMB, _SHARE, _ACCOUNT, _READ_MORE, _PREV_NEXT, _SCAN, _BACK_TO_TOP, _PRINT, _CLICK, _RELATED)
+_PLAIN_PATTERNS = (
+    _BREADCRUMB,
+    _SHARE,
+    _ACCOUNT,
+    _READ_MORE,
+    _PREV_NEXT,
+    _SCAN,
+    _BACK_TO_TOP,
+    _PRINT,
+    _CLICK,
+    _RELATED,
+)
 _CASELESS_PATTERNS = (_ICP, _APP_PROMO, _URL)
 _ANY_PATTERN = re.compile(
     "|".join(f"(?:{p.pattern})" for p in _PLAIN_PATTERNS)
