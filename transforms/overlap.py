@@ -117,8 +117,10 @@ def minhash_signatures(keys: Sequence[str]) -> npt.NDArray[np.uint32]:
     owner = np.repeat(np.arange(len(keys)), np.diff(np.append(starts, len(ids))))
     for lo in range(0, len(ids), CHUNK_SHINGLES):
         chunk = ids[lo : lo + CHUNK_SHINGLES]
-        # Multiply-shift hashing (Dietzfelbinger): (a*x + b) mod 2^64, top 32 bits.
-        hashed = (chunk[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)
+        # Multiply-shift hashing (Dietzfelbinger): (a*x + b) mod 2^64, top 32 bits; in place.
+        hashed = np.multiply(chunk[:, None], _PERM_A[None, :])
+        hashed += _PERM_B[None, :]
+        hashed >>= np.uint64(32)
         own = owner[lo : lo + CHUNK_SHINGLES]
         cut = np.flatnonzero(np.diff(own)) + 1
         seg_start = np.concatenate(([0], cut))

@@ -43,9 +43,13 @@ PASSAGE_LINKS_SCHEMA = pa.schema(
 # one collision happens by chance between unrelated passages, a shared passage of Jaccard >= 0.5
 # collides in 1.5 of 24 bands on average (seeds 000/001: 23 collisions).
 MIN_BAND_HITS = 2
+# ... and at least this many distinct passages on each side collide: one shared stock sentence alone
+# would otherwise make every pair of its documents a candidate (an overlap needs two shared passages
+# anyway; the others are found by exact verification of all passage pairs of a candidate).
+MIN_CANDIDATE_PASSAGES = 2
 # A band bucket holding more documents than this is a stock phrase: it yields no candidates (its
-# rarity weight would be at most (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.0025 anyway) and keeps the self-join small.
-MAX_BUCKET_DOCS = 100
+# rarity weight would be at most (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.01 anyway) and keeps the self-join small.
+MAX_BUCKET_DOCS = 50
 # Two passages match when this share of the smaller one's n-grams is in the other (seeds 000/001:
 # shared passages 0.53-0.96, the closest unrelated sentence pair 0.39).
 PASSAGE_CONTAINMENT = 0.5
@@ -155,6 +159,8 @@ def _candidate_pairs(
         LEFT JOIN new_docs ny ON ny.doc_id = y.doc_id
         WHERE ny.doc_id IS NULL OR x.doc_id < y.doc_id
         GROUP BY 1, 2 HAVING count(*) >= {MIN_BAND_HITS}
+            AND count(DISTINCT x.passage_no) >= {MIN_CANDIDATE_PASSAGES}
+            AND count(DISTINCT y.passage_no) >= {MIN_CANDIDATE_PASSAGES}
         """
     ).fetchall()
     pairs = {(str(a), str(b)) for a, b in rows}

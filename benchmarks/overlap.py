@@ -1,0 +1,159 @@
+"""Recall and precision of the passage-level matcher on planted pairs, with datasketch as baseline.
+
+Usage: .venv/bin/python benchmarks/overlap.py --docs 10000 [--seed 1]
+
+A generated corpus (benchmarks/planted.py) holds planted duplicates (reposts with small edits) and
+planted overlaps (4-6 reworded shared passages); everything else is unrelated, but shares stock
+sentences. We run passage_rows_batch + match_corpus, and datasketch's MinHashLSH over whole
+documents (character 3-grams, 128 permutations, threshold 0.3) on the same corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.planted import generate
+from transforms.overlap import SHINGLE_CHARS, normalise, passage_rows, passage_rows_batch
+from warehouse.matching import match_corpus
+
+SHARD_DOCS = 2000  # documents per passage_index file, like the flow's shards
+BASELINE_THRESHOLD = 0.3  # datasketch's Jaccard threshold; lower only adds false positives
+BASELINE_PERM = 128
+
+
+def components(truth: set[tuple[str, str]]) -> dict[str, str]:
+    """Planted groups: a repost of a report, or a report of a report, belongs with the original."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in truth:
+        parent[find(b)] = find(a)
+    return {x: find(x) for x in list(parent)}
+
+
+def score(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float]:
+    """Recall on planted pairs; precision counts a found pair right when both are in one planted group."""
+    group = components(truth)
+    right = sum(1 for a, b in found if a in group and group[a] == group.get(b))
+    return len(found & truth) / max(len(truth), 1), right / max(len(found), 1)
+
+
+def run_ours(docs: dict[str, str], tmp: Path) -> tuple[set[tuple[str, str]], dict[str, str], float, float]:
+    """Our pipeline: per-shard passage rows, then one global match."""
+    ids = list(docs)
+    t0 = time.perf_counter()
+    files = []
+    for k in range(0, len(ids), SHARD_DOCS):
+        chunk = ids[k : k + SHARD_DOCS]
+        path = tmp / f"p{k:07d}.parquet"
+        pq.write_table(passage_rows_batch(chunk, [docs[d] for d in chunk]), path)
+        files.append(path)
+    t_sign = time.perf_counter() - t0
+    documents = pa.table({"doc_id": ids, "text_chars": pa.array([len(docs[d]) for d in ids], pa.int64())})
+    t0 = time.perf_counter()
+    result = match_corpus(files, documents, set(ids), None)
+    t_match = time.perf_counter() - t0
+    rows = result.doc_pairs.to_pylist()
+    return (
+        {(r["doc_a"], r["doc_b"]) for r in rows},
+        {f"{r['doc_a']}|{r['doc_b']}": r["relation"] for r in rows},
+        t_sign,
+        t_match,
+    )
+
+
+def run_datasketch(docs: dict[str, str]) -> tuple[set[tuple[str, str]], float]:
+    """Baseline: one MinHash per document, MinHashLSH at BASELINE_THRESHOLD."""
+    from datasketch import MinHash, MinHashLSH
+
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(threshold=BASELINE_THRESHOLD, num_perm=BASELINE_PERM)
+    sigs = {}
+    for doc_id, text in docs.items():
+        key = normalise(text)
+        grams = {key[i : i + SHINGLE_CHARS].encode() for i in range(max(len(key) - SHINGLE_CHARS + 1, 1))}
+        m = MinHash(num_perm=BASELINE_PERM)
+        m.update_batch(list(grams))
+        sigs[doc_id] = m
+        lsh.insert(doc_id, m)
+    found = set()
+    for doc_id, m in sigs.items():
+        for other in lsh.query(m):
+            if other != doc_id:
+                found.add((min(doc_id, other), max(doc_id, other)))
+    return found, time.perf_counter() - t0
+
+
+def per_doc_vs_batch(docs: dict[str, str], n: int = 2000) -> tuple[float, float]:
+    """Seconds for n documents: one passage_rows call each vs one passage_rows_batch call."""
+    ids = list(docs)[:n]
+    t0 = time.perf_counter()
+    for d in ids:
+        passage_rows(d, docs[d])
+    single = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    passage_rows_batch(ids, [docs[d] for d in ids])
+    return single, time.perf_counter() - t0
+
+
+def main() -> None:
+    """Generate, run both, print recall / precision per relation and timings."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-baseline", action="store_true")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    docs, planted = generate(args.docs, np.random.default_rng(args.seed))
+    chars = sum(len(t) for t in docs.values())
+    print(
+        f"corpus: {len(docs)} docs, {chars / 1e6:.1f} M chars, planted {len(planted)} pairs "
+        f"({sum(r == 'duplicate' for r in planted.values())} duplicate), {time.perf_counter() - t0:.1f} s"
+    )
+    truth = set(planted)
+    single, batch = per_doc_vs_batch(docs)
+    print(f"passage rows, 2000 docs: per-document calls {single:.2f} s, one batch call {batch:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        found, relations, t_sign, t_match = run_ours(docs, Path(tmp))
+    recall, precision = score(found, truth)
+    print(
+        f"ours: recall {recall:.4f} precision {precision:.4f} (found {len(found)}); "
+        f"sign {t_sign:.1f} s, match {t_match:.1f} s"
+    )
+    for rel in ("duplicate", "overlap"):
+        sub = {p for p, r in planted.items() if r == rel}
+        got = {p for p in sub if relations.get(f"{p[0]}|{p[1]}") == rel}
+        print(
+            f"  {rel}: recall {len(found & sub) / max(len(sub), 1):.4f}, with the right relation "
+            f"{len(got) / max(len(sub), 1):.4f}"
+        )
+    if not args.no_baseline:
+        base, t_base = run_datasketch(docs)
+        b_recall, b_precision = score(base, truth)
+        print(
+            f"datasketch MinHashLSH (doc level, t={BASELINE_THRESHOLD}): recall {b_recall:.4f} "
+            f"precision {b_precision:.4f} (found {len(base)}); {t_base:.1f} s"
+        )
+        for rel in ("duplicate", "overlap"):
+            sub = {p for p, r in planted.items() if r == rel}
+            print(f"  {rel}: recall {len(base & sub) / max(len(sub), 1):.4f}")
+
+
+if __name__ == "__main__":
+    main()
