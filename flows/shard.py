@@ -28,6 +28,7 @@ DEFAULT_MAX_DOC_SECONDS = 60.0
 # A scraper rewriting a file while we read it has usually finished by the second read; after
 # three reads that each saw the file change, the file is rejected rather than stored torn.
 READ_ATTEMPTS = 3
+NO_TEXT_DETAIL = "cleaning left no article text: every line was page chrome, metadata or empty"
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,8 @@ def document_rows(seed: SeedFile, job: ShardJob) -> tuple[FileOutcome, DocumentR
         passages = passage_rows(seed.doc_id, doc.text)
     except Exception as error:  # a transform bug must not stop the run; the reason keeps it visible
         return _rejected(base, "processing_error", f"{type(error).__name__}: {error}"), None
+    if not doc.text.strip():
+        return _rejected(base, "no_article_text", NO_TEXT_DETAIL), None
     columns = _Columns()
     _append_rows(columns, seed.doc_id, base, decoded, input_format, doc, job.run_id)
     return base, DocumentRows(columns.rows, passages)

@@ -40,6 +40,10 @@ _MAGIC = (
 # damaged character in 200) is repaired with U+FFFD rather than handing the page to a detector,
 # which would misread the whole page as GB18030 mojibake.
 MAX_BROKEN_UTF8_SHARE = 0.005
+# When no other encoding fits either, text that is mostly valid multi-byte UTF-8 is still UTF-8 with
+# more damage (a short page cut mid-character plus a stray byte or two is already 0.7%); up to one
+# broken byte in 20 it is kept with U+FFFD rather than rejected as undecodable.
+MAX_BROKEN_UTF8_SHARE_LAST_RESORT = 0.05
 # Below this share of valid multi-byte UTF-8 sequences the text is not "UTF-8 with damage" but
 # another encoding: real Chinese UTF-8 text is mostly 3-byte sequences.
 MIN_UTF8_MULTIBYTE_SHARE = 0.2
@@ -93,12 +97,12 @@ def _from_bom(data: bytes) -> Decoded | None:
     return None
 
 
-def _utf8_with_damage(data: bytes) -> Decoded | None:
+def _utf8_with_damage(data: bytes, max_broken_share: float = MAX_BROKEN_UTF8_SHARE) -> Decoded | None:
     """UTF-8 text with a few invalid bytes, repaired with U+FFFD."""
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
     multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
-    if broken > MAX_BROKEN_UTF8_SHARE * len(data) or multibyte < MIN_UTF8_MULTIBYTE_SHARE * len(text):
+    if broken > max_broken_share * len(data) or multibyte < MIN_UTF8_MULTIBYTE_SHARE * len(text):
         return None
     return Decoded(text, "utf-8")
 
@@ -130,7 +134,12 @@ def decode_bytes(data: bytes) -> Decoded | Rejection:
         if nul_share > MAX_NUL_SHARE and not _looks_utf16(data):
             return Rejection("binary_content", f"{nul_share:.0%} of the bytes are NUL: binary data")
         data = data.replace(b"\x00", b"") if nul_share <= MAX_NUL_SHARE else data
-        decoded = _strict_utf8(data) or _utf8_with_damage(data) or _detected(data)
+        decoded = (
+            _strict_utf8(data)
+            or _utf8_with_damage(data)
+            or _detected(data)
+            or _utf8_with_damage(data, MAX_BROKEN_UTF8_SHARE_LAST_RESORT)
+        )
     if decoded is None:
         return Rejection("undecodable", "not valid UTF-8, GB18030/GBK, Big5 or UTF-16 text: no encoding fits")
     if control_share(decoded.text) > MAX_CONTROL_SHARE:
