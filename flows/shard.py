@@ -16,7 +16,7 @@ from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
 from transforms.overlap import passage_rows
-from transforms.repetition import line_fingerprint
+from transforms.repetition import document_fingerprints
 from warehouse.schema import PER_DOCUMENT
 from warehouse.store import write_staged
 
@@ -260,5 +260,5 @@ def _append_rows(
     )
     columns.rows["line_fingerprints"].extend(
         {"doc_id": doc_id, "fingerprint": fp}
-        for fp in sorted({line_fingerprint(ln.text) for ln in doc.lines})
+        for fp in sorted(document_fingerprints(ln.text for ln in doc.lines))
     )
