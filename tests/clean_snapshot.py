@@ -1,0 +1,88 @@
+"""Snapshot of clean_document's output on real pages, to prove speed work changes no label or field.
+
+Each document gets its line labels and reasons (run-length encoded), script, pinyin repairs, flags,
+metadata, side-block reasons and a digest of every output text. Regenerate after an intended rule
+change (and only then): .venv/bin/python -m tests.clean_snapshot
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from transforms.clean import clean_document
+from transforms.decode import Decoded, decode_bytes, sniff_format
+from transforms.model import CleanDocument
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEV_PAGES = PROJECT.parent / "shared" / "dev-pages"
+SNAPSHOT = PROJECT / "tests" / "data" / "clean_snapshot.json"
+
+
+def snapshot_paths() -> list[Path]:
+    """Seeds, page fixtures and the HTML dev pages, in a fixed order."""
+    paths = sorted((PROJECT / "seeds").glob("*.txt"))
+    paths += sorted((PROJECT / "tests" / "pages").rglob("*.txt"))
+    return paths + sorted(DEV_PAGES.rglob("*.html"))
+
+
+def snapshot_name(path: Path) -> str:
+    """A stable key: the path relative to the project or to the dev pages."""
+    root = DEV_PAGES if path.is_relative_to(DEV_PAGES) else PROJECT
+    return str(path.relative_to(root))
+
+
+def _runs(doc: CleanDocument) -> list[str]:
+    """label/reason per line, consecutive repeats folded as label/reason*n."""
+    runs: list[list[Any]] = []
+    for line in doc.lines:
+        key = f"{line.label}/{line.reason}"
+        if runs and runs[-1][0] == key:
+            runs[-1][1] += 1
+        else:
+            runs.append([key, 1])
+    return [key if n == 1 else f"{key}*{n}" for key, n in runs]
+
+
+def _digest(doc: CleanDocument) -> str:
+    """One digest of every text the document carries (lines, body, original body, side blocks)."""
+    parts = [doc.text, doc.text_original]
+    parts += [f"{ln.line_no}\t{ln.text}" for ln in doc.lines]
+    parts += [f"{b.block_no}\t{b.text}\t{b.text_original}" for b in doc.side_blocks]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def describe(doc: CleanDocument) -> dict[str, Any]:
+    """The compact, comparable form of one cleaned document."""
+    meta = doc.metadata
+    return {
+        "lines": _runs(doc),
+        "script": doc.script,
+        "pinyin_repairs": doc.pinyin_repairs,
+        "flags": doc.flags,
+        "metadata": [meta.title, str(meta.published_date), meta.source_outlet, meta.author, meta.editor],
+        "side": [b.reason for b in doc.side_blocks],
+        "digest": _digest(doc),
+    }
+
+
+def clean_path(path: Path) -> dict[str, Any] | None:
+    """Decode and clean one file as the pipeline does; None for a file that is not text."""
+    decoded = decode_bytes(path.read_bytes())
+    if not isinstance(decoded, Decoded):
+        return None
+    return describe(clean_document(decoded.text, sniff_format(decoded.text)))
+
+
+def build() -> dict[str, Any]:
+    """The snapshot of every input."""
+    return {snapshot_name(p): clean_path(p) for p in snapshot_paths()}
+
+
+if __name__ == "__main__":
+    SNAPSHOT.write_text(
+        json.dumps(build(), ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {SNAPSHOT}")
