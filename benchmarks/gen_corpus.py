@@ -83,6 +83,11 @@ MIN_HAN_SHARE = 0.6
 # so that sentences shared by chance stay as rare as in real news.
 SYNTHETIC_CLAUSES = 50_000
 MARKOV_ORDER = 2
+# Topic: each article draws its title, its lead and this share of its other clauses from a window
+# of consecutive real clauses (one source article or two), so title and lead relate as in news.
+TOPIC_CLAUSES = 40
+TOPIC_SHARE = 0.25
+LEAD_TOPIC_SHARE = 0.75
 PINYIN_ANNOTATE_SHARE = 0.6  # share of Traditional-only characters that get an annotation
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?])")
@@ -204,8 +209,8 @@ def source_texts(roots: Iterable[Path]) -> Iterator[str]:
 
 
 def pool_clauses(texts: Iterable[str]) -> list[str]:
-    """Distinct Simplified clauses of real prose sentences, sorted (the generator's raw material)."""
-    clauses: set[str] = set()
+    """Distinct Simplified clauses of real prose sentences, in source order (neighbours share a topic)."""
+    clauses: dict[str, None] = {}
     for text in texts:
         plain = to_simplified(strip_annotations(text)[0])
         for line in plain.splitlines():
@@ -220,8 +225,8 @@ def pool_clauses(texts: Iterable[str]) -> list[str]:
                         CLAUSE_CHARS[0] <= len(clause) <= CLAUSE_CHARS[1]
                         and han_share(clause) >= MIN_HAN_SHARE
                     ):
-                        clauses.add(clause)
-    return sorted(clauses)
+                        clauses[clause] = None
+    return list(clauses)
 
 
 def markov_model(clauses: Iterable[str]) -> dict[str, list[str]]:
@@ -270,10 +275,11 @@ def person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
 
 
-def sentence(rng: random.Random, clauses: list[str], comma: str) -> str:
-    """A body sentence: a few pooled clauses, numbers redrawn, closed with 。."""
+def sentence(rng: random.Random, clauses: list[str], comma: str, topic: list[str], share: float) -> str:
+    """A body sentence: a few clauses (a share from the topic), numbers redrawn, closed with 。."""
     n = rng.randint(*CLAUSES_PER_SENTENCE)
-    return redraw_digits(rng, comma.join(rng.choice(clauses) for _ in range(n))) + "。"
+    parts = (rng.choice(topic) if rng.random() < share else rng.choice(clauses) for _ in range(n))
+    return redraw_digits(rng, comma.join(parts)) + "。"
 
 
 def title(rng: random.Random, clauses: list[str]) -> str:
@@ -357,17 +363,24 @@ def side_block(rng: random.Random, clauses: list[str]) -> list[str]:
     return [redraw_digits(rng, line) for line in lines]
 
 
-def build_page(rng: random.Random, site: Site, clauses: list[str], body: list[list[str]] | None) -> Page:
+def build_page(
+    rng: random.Random, site: Site, clauses: list[str], real: int, body: list[list[str]] | None
+) -> Page:
     """Lines of one page with their true labels; body paragraphs given for planted copies."""
     page = Page()
     page.lines += [(line, "boilerplate") for line in site.header]
-    headline = title(rng, clauses)
+    start = rng.randrange(max(real - TOPIC_CLAUSES, 1))
+    topic = clauses[start : start + TOPIC_CLAUSES]
+    headline = title(rng, topic)
     page.lines.append((headline, "title"))
     page.lines.append((meta_line(rng, site), "meta"))
     if body is None:
         body = [
-            [sentence(rng, clauses, site.comma) for _ in range(rng.randint(*SENTENCES_PER_PARAGRAPH))]
-            for _ in range(rng.randint(*PARAGRAPHS))
+            [
+                sentence(rng, clauses, site.comma, topic, LEAD_TOPIC_SHARE if p == s == 0 else TOPIC_SHARE)
+                for s in range(rng.randint(*SENTENCES_PER_PARAGRAPH))
+            ]
+            for p in range(rng.randint(*PARAGRAPHS))
         ]
     caption_at = rng.randrange(1, len(body)) if len(body) > 1 and rng.random() < CAPTION_SHARE else -1
     for i, paragraph in enumerate(body):
@@ -558,7 +571,7 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
             shared = 0
             if source is not None and relation == "duplicate":
                 body = source[1]
-            page = build_page(rng, site, clauses, body)
+            page = build_page(rng, site, clauses, real, body)
             if source is not None and relation == "overlap":
                 shared = _plant_overlap(rng, page, source[1])
             rendered = render(rng, page, site, converters)

@@ -49,13 +49,13 @@ def test_manifest_counts_golden(corpus: Path) -> None:
     assert manifest["real_clauses"] == 604
     assert manifest["counts"] == {
         "duplicate": 4,
-        "overlap": 15,
+        "overlap": 8,
         "html": 30,
-        "traditional": 62,
-        "pinyin": 24,
-        "gbk": 16,
-        "big5": 12,
-        "side": 12,
+        "traditional": 57,
+        "pinyin": 19,
+        "gbk": 15,
+        "big5": 7,
+        "side": 13,
     }
 
 

@@ -1,0 +1,88 @@
+"""Incremental cost: one new file after N processed, against the full cold run (issue 7).
+
+After a full run over N generated documents: a run with nothing changed, then a run with one new
+file. Target: the one-new-file run under a tenth of the full run's time at N = 20,000.
+
+Run: .venv/bin/python -m benchmarks.incremental --docs 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.gen_corpus import Params, generate
+from benchmarks.harness import WORK, RunMeasure, corpus, fresh, machine, mib, run_zhnews
+
+TARGET_SHARE = 0.1  # from the issue: one new file costs under a tenth of the full run
+NEW_FOLDER = "zz-incremental"  # sorts after the generated folders; removed after the measurement
+NEW_FILE_SEED_OFFSET = 1000  # the new file comes from a corpus of another seed: new text
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """Figures of one incremental measurement."""
+
+    docs: int
+    full: RunMeasure
+    unchanged: RunMeasure
+    one_new: RunMeasure
+
+    @property
+    def share(self) -> float:
+        return self.one_new.seconds / self.full.seconds
+
+    def report(self) -> list[str]:
+        return [
+            f"full cold run over {self.docs:,} documents: {self.full.seconds:.1f} s",
+            f"rerun, nothing changed: {self.unchanged.seconds:.1f} s",
+            f"rerun, one new file: {self.one_new.seconds:.1f} s = {self.share:.1%} of the full run "
+            f"(target < {TARGET_SHARE:.0%}: {'met' if self.share < TARGET_SHARE else 'NOT met'}); "
+            f"peak RSS {mib(self.one_new.peak_rss)}",
+            f"  {self.one_new.summary.replace(chr(10), ' / ')}",
+        ]
+
+
+def new_file(seed: int) -> Path:
+    """One generated document unlike the corpus (another seed), as a file to drop into the seeds."""
+    out = fresh(WORK / f"new-file-{seed}")
+    generate(out, Params(1, seed + NEW_FILE_SEED_OFFSET, synthetic_clauses=5000))
+    return next(p for p in (out / "seeds").rglob("*") if p.is_file())
+
+
+def measure(
+    docs: int, seed: int, timeout: float, warehouse: Path | None = None, full: RunMeasure | None = None
+) -> Incremental:
+    """Full run (unless given), unchanged rerun, one-new-file rerun; the seeds are left as found."""
+    seeds = corpus(docs, seed) / "seeds"
+    if warehouse is None or full is None:
+        warehouse = fresh(WORK / f"wh-full-{docs}-{seed}")
+        full = run_zhnews(seeds, warehouse, timeout).check()
+    unchanged = run_zhnews(seeds, warehouse, timeout).check()
+    added = seeds / NEW_FOLDER
+    fresh(added)
+    shutil.copy2(new_file(seed), added)
+    try:
+        one_new = run_zhnews(seeds, warehouse, timeout).check()
+    finally:
+        shutil.rmtree(added)
+    return Incremental(docs, full, unchanged, one_new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout", type=float, default=3600, help="time box per run, seconds")
+    args = parser.parse_args(argv)
+    print(f"machine: {machine()}")
+    print("\n".join(measure(args.docs, args.seed, args.timeout).report()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Peak RSS of a cold `zhnews run` at growing corpus sizes (issue 7).
+
+Peak resident memory of the whole `zhnews run` process tree (the CLI, Prefect's temporary server,
+the shard workers), sampled with psutil. It must grow with the shard size, not with the corpus:
+target under 2 GB at 1,000,000 documents. Each size runs on a cold warehouse; the growth per
+document between sizes says what a larger corpus would need.
+
+Run: .venv/bin/python -m benchmarks.memory --docs 10000 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+
+from benchmarks.harness import WORK, RunMeasure, corpus, fresh, machine, mib, run_zhnews
+
+TARGET_PEAK = 2 * 2**30  # from the issue: 1M documents under 2 GB peak RSS
+TARGET_DOCS = 1_000_000
+
+
+def measure(docs: int, seed: int, timeout: float, shard_size: int | None) -> RunMeasure:
+    """One cold run over a generated corpus of `docs` documents."""
+    seeds = corpus(docs, seed, line_truth=docs <= 100_000) / "seeds"
+    extra = ("--shard-size", str(shard_size)) if shard_size else ()
+    warehouse = fresh(WORK / f"wh-memory-{docs}")
+    try:
+        return run_zhnews(seeds, warehouse, timeout, *extra).check()
+    finally:
+        if docs > 100_000:
+            fresh(warehouse)  # a 1M-document warehouse is gigabytes: do not leave it behind
+
+
+def growth_lines(points: list[tuple[int, RunMeasure]]) -> list[str]:
+    """Per-document RSS growth between consecutive sizes, and the 1M extrapolation from the last two."""
+    lines = []
+    for (n0, m0), (n1, m1) in itertools.pairwise(points):
+        per_doc = (m1.peak_rss - m0.peak_rss) / (n1 - n0)
+        at_target = m1.peak_rss + per_doc * (TARGET_DOCS - n1)
+        lines.append(
+            f"{n0:,} -> {n1:,}: {per_doc:,.0f} bytes per added document; "
+            f"linear extrapolation to {TARGET_DOCS:,}: {mib(int(at_target))} "
+            f"(target < {mib(TARGET_PEAK)}: {'met' if at_target < TARGET_PEAK else 'NOT met'})"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--shard-size", type=int, default=None)
+    parser.add_argument("--timeout", type=float, default=3600, help="time box per run, seconds")
+    args = parser.parse_args(argv)
+    print(f"machine: {machine()}")
+    points: list[tuple[int, RunMeasure]] = []
+    for docs in sorted(args.docs):
+        result = measure(docs, args.seed, args.timeout, args.shard_size)
+        points.append((docs, result))
+        print(f"{docs:,} documents: peak RSS {mib(result.peak_rss)}, {result.seconds:.0f} s")
+    print("\n".join(growth_lines(points)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
