@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from transforms.shape import TAIL_CHARS
+from transforms.metadata import is_meta_line
+from transforms.shape import TAIL_CHARS, is_photo_credit
 
 # Chrome lines are short; the longest in the seeds is 34 characters, long copyright footers reach ~100.
 CHROME_MAX_CHARS = 120
@@ -18,6 +19,15 @@ CHROME_MAX_CHARS = 120
 WIDGET_MAX_CHARS = 20
 # Link lines with a URL or promotion text stay well under this length.
 LINK_LINE_MAX_CHARS = 60
+# "（原标题：…）" carries a whole headline: news headlines stay under ~64 characters, two of them
+# (main title and subtitle) under 150.
+ORIGINAL_TITLE_MAX_CHARS = 150
+# A bold subheading is a heading: news subheadings on the dev pages stay under 30 characters; the
+# title limit of the line labeller (64) bounds them.
+SUBHEADING_MAX_CHARS = 64
+# Disclaimers are one or two sentences; the longest on the gne/ dev pages (a stock-news
+# "声明：…力求信息真实、准确…" notice) has about 110 characters.
+DISCLAIMER_MAX_CHARS = 200
 
 
 # Sentence-final marks only: a widget label may end with a colon (分享到:) and still be chrome.
@@ -42,7 +52,8 @@ _ICP = re.compile(
 )
 _BACK_TO_TOP = re.compile(r"^(?:返回顶部|回到顶部|返回首页|回到首页|返回|top|TOP|↑)$")
 _PRINT = re.compile(
-    r"打印本页|打印本文|打印此文|关闭窗口|关闭本页|【打印】|【关闭】|字号\s*[:：]?\s*[大中小]|收藏本文|加入收藏|设为首页"
+    r"打印本页|打印本文|打印此文|关闭窗口|关闭本页|【打印】|【关闭】|字号\s*[:：]?\s*[\[【(（]?\s*[大中小]|收藏本文|加入收藏"
+    r"|设为首页"
 )
 _CLICK = re.compile(r"点击查看|点击进入|点击这里|点击此处|更多\s*[>》»]+|查看更多|更多新闻")
 _RELATED = re.compile(
@@ -51,10 +62,33 @@ _RELATED = re.compile(
     r"|24小时热文|排行榜|热门排行)[】\]]?\s*[:：]?$"
 )
 _APP_PROMO = re.compile(
-    r"手机看|手机版|客户端下载|下载客户端|下载APP|APP下载|官方微信|官方微博|微信公众号|关注我们|微信扫|移动版",
+    r"(?:安装|下载).{0,8}客户端|手机看|手机版|客户端下载|下载客户端|下载APP|APP下载|官方微信|官方微博|微信公众号|关注我们|微信扫|移动版",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+# Credit words: a bold line naming the reporter or editor is a byline, not a subheading.
+_CREDIT_WORD = re.compile(r"记者|通讯员|编辑|责编|撰文|执笔|作者|摄影|来源")
+# A subheading has words: at least two CJK characters (a bare "1" or "(2)" is a list number).
+_TWO_CJK = re.compile(r"[\u4e00-\u9fff].*[\u4e00-\u9fff]")
+# "（原标题：…）", "本文原标题：《…》", "（原题为《…》）": the reposted article's former headline.
+_ORIGINAL_TITLE = re.compile(r"^[(（\[【]?\s*(?:本文)?(?:原标题|原题为?)\s*[:：《]")
+# Site disclaimers and repost notices; they end like sentences, so they are matched on their own.
+_DISCLAIMER = re.compile(
+    r"^[(（【\[]?\s*(?:免责声明|特别声明|版权声明|声明)\s*[:：]|本文仅代表作者(?:本人|个人)?观点|不代表本(?:站|网|平台|报)"
+    r"(?:的)?(?:观点|立场)|仅供其表达个人看法|不构成(?:任何)?投资建议|更多原创资讯请下载|内容由网友共同编辑"
+)
+# Text-size buttons: 字号, 调整字体, 字体：放大 正常 缩小, T + -, A+ A-.
+_FONT_SIZE = re.compile(
+    r"^(?:字号|字体|调整字体|调整字号|字体大小)\s*[:：]?(?:\s*[\[【(（]?\s*(?:放大|缩小|正常|默认|大|中|小)\s*[\]】)）]?)*$"
+    r"|^[AaTt]?\s*[+＋]\s*[AaTt]?\s*[-－]$"
+)
+# A share or follow button alone on its line (the button bar is cut into one block per button).
+_SHARE_BUTTON = re.compile(
+    r"^(?:微博|新浪微博|腾讯微博|微信|朋友圈|QQ空间|Qzone|QQ好友|QQ|豆瓣|人人网|易信|关注|收藏|点赞|图集|打印|评论)$",
+    re.IGNORECASE,
+)
+# A relative post time alone on its line (昨天, 3小时前): the feed's timestamp, not article text.
+_RELATIVE_TIME = re.compile(r"^(?:刚刚|今天|昨天|前天|\d{1,2}\s*(?:秒|分钟|小时|天|周|个月)前)$")
 
 
 def breadcrumb(line: str) -> bool:
@@ -122,6 +156,31 @@ def site_url_line(line: str) -> bool:
     return len(line) <= LINK_LINE_MAX_CHARS and _URL.search(line) is not None
 
 
+def original_title(line: str) -> bool:
+    """（原标题：…）: the headline the article had where it was first published."""
+    return len(line) <= ORIGINAL_TITLE_MAX_CHARS and _ORIGINAL_TITLE.search(line) is not None
+
+
+def disclaimer(line: str) -> bool:
+    """声明：…, 本文仅代表作者个人观点, 不构成投资建议: the site's legal notice, not the article."""
+    return len(line) <= DISCLAIMER_MAX_CHARS and _DISCLAIMER.search(line) is not None
+
+
+def font_size_widget(line: str) -> bool:
+    """字号 / 调整字体 / 字体：放大 正常 缩小 / T + -: text-size buttons."""
+    return _FONT_SIZE.search(line) is not None
+
+
+def share_button(line: str) -> bool:
+    """微博, QQ空间, 关注 alone on a line: one button of a share or follow bar."""
+    return _SHARE_BUTTON.search(line) is not None
+
+
+def relative_time(line: str) -> bool:
+    """昨天, 3小时前 alone on a line: a feed timestamp without a date."""
+    return _RELATIVE_TIME.search(line) is not None
+
+
 def duplicated_link_text(line: str) -> bool:
     """The same words twice on one line (征订通知 征订通知): an image link and its text link side by side."""
     words = [w for w in line.split(" ") if len(w) >= 2]
@@ -143,8 +202,13 @@ CHROME_RULES: tuple[Callable[[str], bool], ...] = (
     related_links_heading,
     app_promo,
     site_url_line,
+    font_size_widget,
+    share_button,
+    relative_time,
     duplicated_link_text,
 )
+# Rules for notices that end like sentences: tried on every line up to their own length cap.
+SENTENCE_CHROME_RULES: tuple[Callable[[str], bool], ...] = (original_title, disclaimer)
 
 
 # One pass that any pattern rule needs to fire: most lines are rejected by this single search.
@@ -159,8 +223,10 @@ _PLAIN_PATTERNS = (
     _PRINT,
     _CLICK,
     _RELATED,
+    _FONT_SIZE,
+    _RELATIVE_TIME,
 )
-_CASELESS_PATTERNS = (_ICP, _APP_PROMO, _URL)
+_CASELESS_PATTERNS = (_ICP, _APP_PROMO, _URL, _SHARE_BUTTON)
 _ANY_PATTERN = re.compile(
     "|".join(f"(?:{p.pattern})" for p in _PLAIN_PATTERNS)
     + "|"
@@ -168,8 +234,15 @@ _ANY_PATTERN = re.compile(
 )
 
 
+_ANY_SENTENCE_PATTERN = re.compile(f"(?:{_ORIGINAL_TITLE.pattern})|(?:{_DISCLAIMER.pattern})")
+
+
 def chrome_reason(line: str) -> str | None:
-    """The name of the first chrome rule that fires on a short non-sentence line, else None."""
+    """The name of the first chrome rule that fires on a short non-sentence line (or a notice), else None."""
+    if _ANY_SENTENCE_PATTERN.search(line):
+        for rule in SENTENCE_CHROME_RULES:
+            if rule(line):
+                return rule.__name__
     if len(line) > CHROME_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return None
     if not _ANY_PATTERN.search(line):
@@ -178,3 +251,15 @@ def chrome_reason(line: str) -> str | None:
         if rule(line):
             return rule.__name__
     return None
+
+
+def is_subheading_text(line: str) -> bool:
+    """A wholly bold short block in the article is a subheading unless it reads as chrome, meta or credit."""
+    return (
+        len(line) <= SUBHEADING_MAX_CHARS
+        and _TWO_CJK.search(line) is not None
+        and _CREDIT_WORD.search(line) is None
+        and chrome_reason(line) is None
+        and not is_meta_line(line)
+        and not is_photo_credit(line)
+    )

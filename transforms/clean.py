@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from transforms.chrome import chrome_reason
+from transforms.chrome import chrome_reason, is_subheading_text
 from transforms.html import html_to_blocks
 from transforms.metadata import MetaFields, is_meta_line, parse_date, parse_meta_line
 from transforms.model import CleanDocument, InputFormat, Label, LabelledLine, Metadata, SideBlock
@@ -314,11 +314,13 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         multi = "\n" in "".join(raws)
         repaired = [strip_annotations(r)[0] for r in raws] if multi else repaired_all.split("\n")
         chrome = [block.chrome_rule for block in page.blocks]
+        subheads = [block.emphasised for block in page.blocks]
     else:
         raws = _split_lines(text)
         repaired_all, repairs = strip_annotations(text)
         repaired = _split_lines(repaired_all)
         chrome = [None] * len(raws)
+        subheads = [False] * len(raws)
     script = detect_script(repaired_all)
     keep = [i for i, raw in enumerate(raws) if raw.strip()]
     simplified = _convert_lines([repaired[i].strip() for i in keep])
@@ -328,6 +330,8 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
     for line, i in zip(lines, keep, strict=True):
         if chrome[i]:
             _set(line, "boilerplate", str(chrome[i]))
+        elif subheads[i] and is_subheading_text(line.key):
+            _set(line, "body", "bold_subheading")
     return lines, script, repairs, page_title, page_meta
 
 

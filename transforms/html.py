@@ -24,6 +24,7 @@ class Block:
     chrome_rule: str | None = None
     in_main: bool = False
     tag: str = ""
+    emphasised: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,15 @@ PAGE_FRAME_TAGS = frozenset({"header", "footer"})
 # Containers inside which <header>/<footer> are the article's own heading/byline, not page chrome.
 ARTICLE_TAGS = frozenset({"article", "main"})
 FORM_CONTROL_TAGS = frozenset({"select", "option", "optgroup", "textarea", "button", "label", "legend"})
+# Inline emphasis: a paragraph wholly in <strong>/<b> is how Chinese news editors mark a subheading
+# (on the dev pages, captions are plain or grey text, subheadings are bold).
+EMPHASIS_TAGS = frozenset({"strong", "b"})
 
 # --- chrome words in class/id ------------------------------------------------------------------
 # Tokens of class/id (split on -, _, spaces and camelCase) that name page chrome. The list is the
 # brief's plus the "unlikely candidates" of Mozilla readability (Readability.js REGEXPS.unlikely-
-# Candidates) and the class names seen on the gne/ dev pages. Short words (ad, hot, nav, tag, ...)
+# Candidates) and the class names seen on the gne/ dev pages (post_next_post: the next article's
+# teaser; rwb_tjyd: 推荐阅读; article-rightbar). Short words (ad, hot, nav, tag, ...)
 # must be the whole token so that "head", "photo", "canvas", "shadow" do not match.
 CHROME_TOKEN_RE = re.compile(
     r"^(?:"
@@ -96,9 +101,10 @@ CHROME_TOKEN_RE = re.compile(
     r"nav|navs|navbar|navi|navigation|nav\w*bar|menu\w*|topbar|sitemap|"
     r"share\w*|sharing|social|bdshare\w*|jiathis\w*|"
     r"foot|footer\w*|copyright\w*|copy|"
-    r"recommend\w*|related\w*|relate|rel|tuijian|xgxw|"
+    r"recommend\w*|related\w*|relate|rel|tuijian|xgxw|tjyd|"
+    r"next|prev|previous|nextpage|prevpage|"
     r"breadcrumbs?|crumbs?|position|location|"
-    r"sidebar\w*|side|aside|widget\w*|"
+    r"sidebar\w*|side|aside|widget\w*|rightbar|leftbar|rbar|lbar|"
     r"comments?|comment\w*|reply|replies|disqus|"
     r"login\w*|logon|signin|signup|register|"
     r"toolbar\w*|tools?|"
@@ -169,6 +175,8 @@ class _RawBlock:
     hidden: bool
     form: bool
     tag: str
+    # Wholly inside <strong>/<b>.
+    emphasised: bool = False
 
 
 def _normalise(text: str) -> str:
@@ -218,6 +226,8 @@ class _Walker:
         self.h1_elements: list[Any] = []
         self._parts: list[str] = []
         self._link_chars = 0
+        self._plain_chars = 0
+        self._bold_depth = 0
         self._owners: list[Any] = []
         self._chrome: list[tuple[Any, str]] = []
         self._frames: list[tuple[bool, bool, bool, bool, bool, bool, bool]] = []
@@ -244,10 +254,12 @@ class _Walker:
                     self._hidden_depth > 0,
                     self._form_depth > 0,
                     tag if isinstance(tag, str) else "",
+                    self._plain_chars == 0,
                 )
             )
         self._parts = []
         self._link_chars = 0
+        self._plain_chars = 0
 
     def _add(self, text: str | None) -> None:
         """Append text to the running block; in <pre>, a newline ends a block."""
@@ -269,6 +281,8 @@ class _Walker:
         self._parts.append(text)
         if self._link_depth:
             self._link_chars += len(text.strip())
+        if not self._bold_depth:
+            self._plain_chars += len(text.strip())
 
     def start(self, element: Any) -> None:
         """Enter an element: open a block boundary if it renders as a block or is chrome."""
@@ -287,6 +301,7 @@ class _Walker:
         is_pre = tag in ("pre", "textarea", "plaintext", "listing")
         is_article = tag in ARTICLE_TAGS
         self._link_depth += is_link
+        self._bold_depth += tag in EMPHASIS_TAGS
         self._hidden_depth += hidden
         self._form_depth += is_form
         self._pre_depth += is_pre
@@ -305,6 +320,7 @@ class _Walker:
         if chrome:
             self._chrome.pop()
         self._link_depth -= is_link
+        self._bold_depth -= isinstance(element.tag, str) and element.tag.lower() in EMPHASIS_TAGS
         self._hidden_depth -= hidden
         self._form_depth -= is_form
         self._pre_depth -= is_pre
@@ -532,7 +548,7 @@ def _region(
 def _blocks_in_order(raw: list[_RawBlock], rules: list[str | None], in_main: list[bool]) -> Iterable[Block]:
     """Final public blocks."""
     for block, rule, main in zip(raw, rules, in_main, strict=True):
-        yield Block(block.text, rule, main, block.tag)
+        yield Block(block.text, rule, main, block.tag, main and block.emphasised)
 
 
 def html_to_blocks(html: str) -> HtmlPage:
