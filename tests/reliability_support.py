@@ -1,0 +1,104 @@
+"""Helpers of the reliability tests: `zhnews` subprocesses and snapshots of every catalog view."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+ZHNEWS = PROJECT / ".venv" / "bin" / "zhnews"
+# Columns that differ between two runs over the same input by design (run ids and clock times).
+VOLATILE_COLUMNS = frozenset({"run_id", "started_at", "finished_at"})
+# Tables whose rows are per run (one row per run), so two histories never agree on them.
+PER_RUN_VIEWS = frozenset({"runs"})
+# A CLI run here takes 10-40 s (imports and Prefect); three minutes means it hangs.
+RUN_TIMEOUT_SECONDS = 180
+
+
+@pytest.fixture(scope="session", name="prefect_api")
+def prefect_api_fixture(request: pytest.FixtureRequest) -> str:
+    """The API of the session's Prefect test server, so CLI subprocesses skip their own server start."""
+    import prefect.settings
+
+    request.getfixturevalue("prefect_harness")
+
+    return str(prefect.settings.PREFECT_API_URL.value())
+
+
+def cli_env(prefect_home: Path, api_url: str | None) -> dict[str, str]:
+    """Environment of a `zhnews` subprocess: private PREFECT_HOME, generous server start timeout."""
+    env = dict(os.environ)
+    env["PREFECT_HOME"] = str(prefect_home)
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+def zhnews_command(*args: str) -> list[str]:
+    """The console script, or `python -m flows` when the script is not installed."""
+    if ZHNEWS.exists():
+        return [str(ZHNEWS), *args]
+    return [sys.executable, "-m", "flows", *args]
+
+
+def run_zhnews(args: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `zhnews ARGS` to the end and capture its output."""
+    return subprocess.run(
+        zhnews_command(*args),
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def view_names(warehouse: Path) -> list[str]:
+    """Every view of the catalog."""
+    con = duckdb.connect(str(warehouse / "catalog.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select view_name from duckdb_views() where not internal").fetchall()
+    finally:
+        con.close()
+    return sorted(str(r[0]) for r in rows)
+
+
+def snapshot(warehouse: Path, skip: frozenset[str] = frozenset()) -> dict[str, list[tuple[object, ...]]]:
+    """Sorted rows of every catalog view, without run ids and clock times."""
+    con = duckdb.connect(str(warehouse / "catalog.duckdb"), read_only=True)
+    try:
+        views = [
+            str(r[0])
+            for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()
+        ]
+        state: dict[str, list[tuple[object, ...]]] = {}
+        for view in sorted(set(views) - skip):
+            columns = [str(r[0]) for r in con.execute(f"describe {view}").fetchall()]
+            kept = [f'"{c}"' for c in columns if c not in VOLATILE_COLUMNS]
+            rows = con.execute(f"select {', '.join(kept)} from {view}").fetchall()
+            state[view] = sorted(rows, key=repr)
+    finally:
+        con.close()
+    return state
+
+
+def hostile_item(item: str, context: None) -> str:
+    """A worker function for DeadlineWorker tests: fine, raising, dying or hanging on demand."""
+    del context
+    if item == "raise":
+        raise ValueError("bad item")
+    if item == "die":
+        os._exit(3)
+    if item == "hang":
+        while True:
+            pass
+    return item.upper()

@@ -1,0 +1,367 @@
+"""Hostile input: every regular file ends in exactly one of documents or rejected_files; the run exits 0."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import random
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import pytest
+from reliability_support import cli_env, hostile_item, prefect_api_fixture, run_zhnews  # noqa: F401
+
+from flows.scan import scan
+from flows.shard import FileOutcome, Limits, ShardJob, document_rows, process_shard, read_stable
+from flows.watchdog import Crashed, DeadlineWorker, TimedOut
+
+ZH = (
+    "国务院新闻办公室今天举行发布会，介绍今年前三季度国民经济运行情况。"
+    "国家统计局新闻发言人表示，前三季度经济运行总体平稳，就业形势保持稳定。"
+)
+TW = (
+    "國務院新聞辦公室今天舉行發佈會，介紹今年前三季度國民經濟運行情況。"
+    "國家統計局新聞發言人表示，前三季度經濟運行總體平穩，就業形勢保持穩定。"
+)
+ARTICLE = "\n".join([ZH] * 6) + "\n"
+FIVE_MB = 5 * 1024 * 1024
+
+
+def _one_line(size: int) -> bytes:
+    """One line of `size` bytes without a newline: random CJK characters with Chinese punctuation.
+
+    Random rather than one sentence repeated: a repeated sentence makes 50,000 identical passages,
+    which tests the matching step's worst case (reported to the lead), not the single-line handling.
+    """
+    rng = random.Random(5)
+    chars = rng.choices([chr(c) for c in range(0x4E00, 0x9FA6)], k=size // 3)
+    for i in range(19, len(chars), 20):
+        chars[i] = "，" if i % 60 else "。"
+    return "".join(chars).encode()[:size]
+
+
+def _broken_utf8() -> bytes:
+    """A page with two stray bytes and one character cut in half, as a bad copy leaves it."""
+    good = ARTICLE.encode()
+    return good[:301] + b"\xff\xfe" + good[301:]
+
+
+def _nul_bytes() -> bytes:
+    """Text with NULs a broken save scattered between lines."""
+    return ARTICLE.encode().replace(b"\n", b"\n\x00", 3)
+
+
+def _chrome_only() -> bytes:
+    """A saved page of nothing but navigation and footer."""
+    links = "".join(f'<li><a href="/channel/{i}">频道{i}</a></li>' for i in range(40))
+    return (
+        f"<html><head><title>新闻网</title></head><body><nav><ul>{links}</ul></nav>"
+        '<div class="footer">版权所有 © 2024 新闻网 京ICP备12345678号</div></body></html>'
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile file: where it lives, its bytes, and where it must end up."""
+
+    doc_id: str
+    content: Callable[[], bytes]
+    table: str  # documents | rejected_files
+    expected: str  # the encoding of a document, or the reason of a rejection
+
+
+CASES = [
+    Case("empty.txt", lambda: b"", "rejected_files", "empty_file"),
+    Case("random.txt", lambda: random.Random(8).randbytes(4096), "rejected_files", "undecodable"),
+    Case(
+        "picture.txt",
+        lambda: b"\x89PNG\r\n\x1a\n" + random.Random(9).randbytes(2000),
+        "rejected_files",
+        "binary_content",
+    ),
+    Case("one_line.txt", lambda: _one_line(FIVE_MB), "documents", "utf-8"),
+    Case("nul_bytes.txt", _nul_bytes, "documents", "utf-8"),
+    Case("broken_utf8.txt", _broken_utf8, "documents", "utf-8"),
+    Case("utf16.txt", lambda: codecs.BOM_UTF16_LE + ARTICLE.encode("utf-16-le"), "documents", "utf-16"),
+    Case("gb18030.txt", lambda: ARTICLE.encode("gb18030"), "documents", "gb18030"),
+    Case("big5.txt", lambda: "\n".join([TW] * 6).encode("big5"), "documents", "big5"),
+    Case(
+        "no_body.html",
+        lambda: "<html><head><title>国家统计局发布数据</title></head></html>".encode(),
+        "rejected_files",
+        "no_article_text",
+    ),
+    Case("chrome.html", _chrome_only, "rejected_files", "no_article_text"),
+    Case("新闻 报道 📰 2024.txt", ARTICLE.encode, "documents", "utf-8"),
+    Case("a/b/c/深层 folder/page.txt", ARTICLE.encode, "documents", "utf-8"),
+]
+CHANGING = "changing.txt"  # rewritten over and over while the run reads the folder
+OUTSIDE_LINK = "link_to_outside.txt"  # a symlink to a file outside the seeds folder
+
+
+def write_cases(root: Path) -> None:
+    """The seeds folder: every case, a symlink out of the folder, and the file that will change."""
+    for case in CASES:
+        path = root / case.doc_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(case.content())
+    outside = root.parent / "outside" / "secret.txt"
+    outside.parent.mkdir(parents=True, exist_ok=True)
+    outside.write_text(ARTICLE)
+    (root / OUTSIDE_LINK).symlink_to(outside)
+    (root / CHANGING).write_text(ARTICLE)
+
+
+def changing_versions() -> Iterator[bytes]:
+    """Successive contents of the changing file: same article, growing, so each write differs."""
+    n = 0
+    while True:
+        n += 1
+        yield (ARTICLE + f"更新 {n}\n" * (n % 50)).encode()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    returncode: int
+    stderr: str
+    documents: dict[str, dict[str, Any]]
+    rejected: dict[str, list[dict[str, Any]]]
+    written: set[str]  # sha256 of every content the changing file had
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> RunResult:
+    """One `zhnews run` over the hostile folder while another thread keeps rewriting one file."""
+    base = tmp_path_factory.mktemp("hostile")
+    seeds = base / "seeds"
+    seeds.mkdir()
+    write_cases(seeds)
+    written = {hashlib.sha256((seeds / CHANGING).read_bytes()).hexdigest()}
+    stop = threading.Event()
+
+    def rewrite() -> None:
+        for content in changing_versions():
+            if stop.is_set():
+                return
+            written.add(hashlib.sha256(content).hexdigest())
+            with (seeds / CHANGING).open("r+b") as handle:  # in place, as an editor saving over it
+                handle.write(content)
+                handle.truncate()
+            stop.wait(0.002)
+
+    writer = threading.Thread(target=rewrite, daemon=True)
+    writer.start()
+    try:
+        env = cli_env(base / "prefect-home", prefect_api)
+        done = run_zhnews(["run", "--seeds", str(seeds), "--warehouse", str(base / "wh")], env)
+    finally:
+        stop.set()
+        writer.join()
+    con = duckdb.connect(str(base / "wh" / "catalog.duckdb"), read_only=True)
+    try:
+        documents = {
+            r["doc_id"]: r for r in _rows(con, "select doc_id, encoding, content_sha256 from documents")
+        }
+        rejected: dict[str, list[dict[str, Any]]] = {}
+        for row in _rows(con, "select doc_id, reason, detail, content_sha256 from rejected_files"):
+            rejected.setdefault(row["doc_id"], []).append(row)
+    finally:
+        con.close()
+    return RunResult(done.returncode, done.stderr, documents, rejected, written)
+
+
+def test_run_exits_zero(hostile_run: RunResult) -> None:
+    assert hostile_run.returncode == 0, hostile_run.stderr[-3000:]
+
+
+def test_every_file_in_exactly_one_table(hostile_run: RunResult) -> None:
+    expected = {c.doc_id for c in CASES} | {CHANGING, OUTSIDE_LINK}
+    both = set(hostile_run.documents) & set(hostile_run.rejected)
+    assert both == set()
+    assert set(hostile_run.documents) | set(hostile_run.rejected) == expected
+    assert all(len(rows) == 1 for rows in hostile_run.rejected.values())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.doc_id for c in CASES])
+def test_hostile_file(hostile_run: RunResult, case: Case) -> None:
+    if case.table == "documents":
+        assert hostile_run.documents[case.doc_id]["encoding"] == case.expected
+    else:
+        assert [r["reason"] for r in hostile_run.rejected[case.doc_id]] == [case.expected]
+
+
+def test_symlink_outside_seeds_refused(hostile_run: RunResult) -> None:
+    assert [r["reason"] for r in hostile_run.rejected[OUTSIDE_LINK]] == ["symlink_outside_seeds"]
+
+
+def test_file_changing_during_the_run_is_stored_whole(hostile_run: RunResult) -> None:
+    """Stored only as one complete content it really had, or rejected as changing."""
+    if CHANGING in hostile_run.documents:
+        assert hostile_run.documents[CHANGING]["content_sha256"] in hostile_run.written
+    else:
+        assert [r["reason"] for r in hostile_run.rejected[CHANGING]] == ["changed_during_read"]
+
+
+# Deterministic versions of a file changing under the run, and the per-file limits.
+
+
+def _one(root: Path, doc_id: str) -> Any:
+    return next(s for s in scan(root, {}).to_process if s.doc_id == doc_id)
+
+
+JOB = ShardJob("run", frozenset(), Limits())
+
+
+def test_file_rewritten_after_the_scan_is_read_as_it_is_now(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    seed = _one(tmp_path, "a.txt")
+    newer = (ARTICLE + ZH + "\n").encode()
+    (tmp_path / "a.txt").write_bytes(newer)
+    outcome, rows = document_rows(seed, JOB)
+    assert rows is not None
+    assert (outcome.sha256, outcome.size) == (hashlib.sha256(newer).hexdigest(), len(newer))
+    assert rows.rows["documents_base"][0]["content_sha256"] == outcome.sha256
+
+
+def test_file_deleted_after_the_scan_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    seed = _one(tmp_path, "a.txt")
+    (tmp_path / "a.txt").unlink()
+    outcome, rows = document_rows(seed, JOB)
+    assert (outcome.reason, rows) == ("unreadable", None)
+
+
+def test_file_emptied_after_the_scan_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    seed = _one(tmp_path, "a.txt")
+    (tmp_path / "a.txt").write_bytes(b"")
+    outcome, rows = document_rows(seed, JOB)
+    assert (outcome.reason, rows) == ("empty_file", None)
+
+
+class _WriterDuringRead:
+    """A file handle whose read() lets another writer append first: a save racing our read."""
+
+    def __init__(self, handle: IO[bytes], path: Path, appends: list[int]) -> None:
+        self._handle, self._path, self._appends = handle, path, appends
+
+    def __enter__(self) -> _WriterDuringRead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
+    def read(self, size: int = -1) -> bytes:
+        if self._appends:
+            self._appends.pop()
+            with self._path.open("ab") as other:
+                other.write(f"追加{len(self._appends)}\n".encode())
+        return self._handle.read(size)
+
+
+@pytest.mark.parametrize(
+    ("racing_reads", "expected"),
+    [(0, None), (1, None), (2, None), (3, "changed_during_read"), (9, "changed_during_read")],
+)
+def test_read_retries_while_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, racing_reads: int, expected: str | None
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE)
+    appends = [1] * racing_reads
+    real_open = Path.open
+
+    def racing_open(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(self, mode, *args, **kwargs)
+        return _WriterDuringRead(handle, self, appends) if self == path and mode == "rb" else handle
+
+    monkeypatch.setattr(Path, "open", racing_open)
+    read = read_stable(path, 1 << 20)
+    reason = getattr(read, "reason", None)
+    assert reason == expected
+    if expected is None:
+        assert isinstance(read, tuple)
+        assert read[0] == path.read_bytes()
+
+
+def _shard(root: Path, limits: Limits) -> dict[str, FileOutcome]:
+    plan = scan(root, {})
+    result = process_shard(plan.to_process, "p", root.parent / "staging", "run", frozenset(), limits)
+    return {o.doc_id: o for o in result.outcomes}
+
+
+def test_file_over_the_size_limit_is_rejected(tmp_path: Path) -> None:
+    root = tmp_path / "seeds"
+    root.mkdir()
+    (root / "small.txt").write_text(ARTICLE)
+    (root / "large.txt").write_text(ARTICLE * 20)
+    outcomes = _shard(root, Limits(max_file_bytes=len(ARTICLE.encode()) * 2))
+    assert (outcomes["small.txt"].reason, outcomes["large.txt"].reason) == (None, "too_large")
+
+
+def test_document_over_the_time_limit_is_stopped_and_the_shard_goes_on(tmp_path: Path) -> None:
+    """The cap interrupts the work (it does not wait for it) and a fresh worker takes the next file."""
+    root = tmp_path / "seeds"
+    root.mkdir()
+    (root / "a_slow.txt").write_text(ZH * 20_000)  # ~3 s of cleaning here: far over 0.5 s
+    (root / "b_fast.txt").write_text(ARTICLE)
+    outcomes = _shard(root, Limits(max_doc_seconds=0.5))
+    slow = outcomes["a_slow.txt"]
+    assert (slow.reason, outcomes["b_fast.txt"].reason) == ("time_limit", None)
+    assert slow.detail is not None and "stopped after 0." in slow.detail
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_time_limit_through_the_flow(seeds_dir: Path, warehouse_dir: Path) -> None:
+    """--max-doc-seconds reaches the shards: the huge file is rejected, the seeds are documents."""
+    from flows.process import process_seeds
+
+    (seeds_dir / "huge.txt").write_text(ZH * 20_000)
+    summary = process_seeds(str(seeds_dir), str(warehouse_dir), max_doc_seconds=0.5)
+    con = duckdb.connect(str(warehouse_dir / "catalog.duckdb"), read_only=True)
+    try:
+        rejected = con.execute("select doc_id, reason from rejected_files").fetchall()
+        documents = con.execute("select count(*) from documents").fetchall()
+    finally:
+        con.close()
+    assert rejected == [("huge.txt", "time_limit")]
+    assert documents == [(len(os.listdir(seeds_dir)) - 1,)]
+    assert summary.files_rejected == 1
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (["ok"], ["OK"]),
+        (["raise", "ok"], ["Crashed:ValueError: bad item", "OK"]),
+        (["die", "ok"], ["Crashed:died", "OK"]),
+        (["hang", "ok"], ["TimedOut", "OK"]),
+    ],
+)
+def test_deadline_worker_survives_bad_items(items: list[str], expected: list[str]) -> None:
+    """An item that raises, kills its process or hangs is reported, and the next item still runs."""
+    with DeadlineWorker(hostile_item, None) as worker:
+        answers = [worker.call(item, 2.0) for item in items]
+    shown = [
+        "TimedOut"
+        if isinstance(a, TimedOut)
+        else f"Crashed:{'died' if 'died' in a.detail else a.detail}"
+        if isinstance(a, Crashed)
+        else a
+        for a in answers
+    ]
+    assert shown == expected
