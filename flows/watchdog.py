@@ -98,6 +98,8 @@ class DeadlineWorker(Generic[Item, Context, Result]):
 
     def call(self, item: Item, seconds: float) -> Result | TimedOut | Crashed:
         """fn(item, context) if it finishes within `seconds`, else TimedOut (the child is replaced)."""
+        if _MP.current_process().daemon:
+            return self._call_inline(item, seconds)
         conn = self._conn or self._start()
         started = time.monotonic()
         try:
@@ -113,6 +115,17 @@ class DeadlineWorker(Generic[Item, Context, Result]):
         if status == "ok":
             return value  # type: ignore[no-any-return]
         return Crashed(str(value))
+
+    def _call_inline(self, item: Item, seconds: float) -> Result | TimedOut | Crashed:
+        """In a daemonic process (a dask worker), which may not start children: the deadline is
+        checked after the item, so it rejects an overrun but cannot interrupt it."""
+        started = time.monotonic()
+        try:
+            value = self._fn(item, self._context)
+        except Exception as error:  # the same contract as in the child: reported, not raised
+            return Crashed(f"{type(error).__name__}: {error}")
+        elapsed = time.monotonic() - started
+        return TimedOut(elapsed) if elapsed > seconds else value
 
     def kill(self) -> None:
         """Kill the child at once (it may be stuck in C code that no signal handler interrupts)."""

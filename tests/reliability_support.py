@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,6 +99,9 @@ def hostile_item(item: str, context: None) -> str:
         raise ValueError("bad item")
     if item == "die":
         os._exit(3)
+    if item == "slow":
+        time.sleep(0.3)
+        return "SLOW"
     if item == "hang":
         while True:
             pass

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 import duckdb
@@ -365,3 +366,16 @@ def test_deadline_worker_survives_bad_items(items: list[str], expected: list[str
         for a in answers
     ]
     assert shown == expected
+
+
+def test_deadline_worker_in_a_daemonic_process_checks_after_the_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no child may be started (dask workers are daemonic), overruns are still rejections."""
+    import flows.watchdog
+
+    monkeypatch.setattr(flows.watchdog._MP, "current_process", lambda: SimpleNamespace(daemon=True))
+    with DeadlineWorker(hostile_item, None) as worker:
+        answers = [worker.call(item, 0.1) for item in ["ok", "raise", "slow"]]
+    assert answers[0] == "OK"
+    assert answers[1] == Crashed("ValueError: bad item")
+    assert isinstance(answers[2], TimedOut)
+    assert answers[2].seconds >= 0.3
