@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 
+from flows.progress import Progress
+from flows.runners import clear_shard_cache, run_shards, shard_key_from_parameters, task_runner_from_env
 from flows.scan import PreviousFile, ScanPlan, SeedFile, scan
 from flows.shard import FileOutcome, Limits, ShardResult, process_shard
 from warehouse.catalog import ensure_catalog
@@ -92,7 +94,13 @@ def scan_task(seeds: Path, warehouse: Warehouse) -> tuple[ScanPlan, dict[str, Pr
     return scan(seeds, previous), previous
 
 
-@task(name="process-shard")
+@task(
+    name="process-shard",
+    retries=2,
+    retry_delay_seconds=1,
+    cache_key_fn=shard_key_from_parameters,
+    persist_result=True,
+)
 def shard_task(
     seeds: list[SeedFile],
     part: str,
@@ -100,8 +108,10 @@ def shard_task(
     run_id: str,
     common_lines: frozenset[int],
     limits: Limits,
+    cache_key: str,
 ) -> ShardResult:
-    """Per-document transforms over one shard."""
+    """Per-document transforms over one shard; cached by cache_key (its inputs' content and the code)."""
+    del cache_key
     return process_shard(seeds, part, staging, run_id, common_lines, limits)
 
 
@@ -225,7 +235,7 @@ def _pairs_without(pairs: pa.Table, gone: Collection[str]) -> pa.Table:
     return pairs.filter(keep)
 
 
-@flow(name="process_seeds")
+@flow(name="process_seeds", task_runner=task_runner_from_env())
 def process_seeds(
     seeds: str = "seeds",
     warehouse: str = "warehouse",
@@ -254,11 +264,8 @@ def process_seeds(
         common = common_line_fingerprints(store.table_files("line_fingerprints"))
         staging = store.staging(run_id)
         batches = shards(plan.to_process, shard_size)
-        futures = [
-            shard_task.submit(batch, f"{run_id}-{i:05d}", staging, run_id, common, limits)
-            for i, batch in enumerate(batches)
-        ]
-        results: list[ShardResult] = [f.result() for f in futures]
+        progress = Progress(len(plan.to_process), log=logger.info)
+        results = run_shards(shard_task, batches, store.root, staging, run_id, common, limits, progress)
         removed = _removed_docs(plan, previous)
         staged = {t: [r.staged[t] for r in results if t in r.staged] for t in PER_DOCUMENT}
         rewrite = _rewrite_parts(removed, previous)
@@ -292,6 +299,7 @@ def process_seeds(
             "passage_links": match.passage_links,
         }
         commit_task(store, version, whole, _extra_views())
+        clear_shard_cache(store.root)
         for line in summary.lines():
             logger.info(line)
         return summary

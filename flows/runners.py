@@ -1,0 +1,292 @@
+"""Task runners chosen by option or environment, and the content-keyed cache of shard results.
+
+threads (default): Prefect's thread pool; processes: Prefect's process pool (spawned workers);
+dask: prefect-dask on a local cluster, or on an existing scheduler given by address. Worker
+processes must report to the same Prefect API as the flow, so in ephemeral mode `shared_api`
+starts Prefect's temporary server once and points the workers at it (otherwise every worker
+starts a server of its own, 10-30 s each, and its task runs are lost with it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flows.progress import Progress
+from flows.scan import SeedFile
+from flows.shard import Limits, ShardResult
+from warehouse.store import PARQUET_COMPRESSION
+
+RUNNERS = ("threads", "processes", "dask")
+DEFAULT_RUNNER = "threads"
+ENV_RUNNER = "ZHNEWS_RUNNER"
+ENV_DASK_ADDRESS = "ZHNEWS_DASK_ADDRESS"
+ENV_WORKERS = "ZHNEWS_WORKERS"
+# Threads share one interpreter, so a pure-Python shard gains nothing past a few of them; four
+# keep file reads and Parquet writes of neighbouring shards overlapping.
+DEFAULT_THREADS = 4
+# Cache folders under the warehouse root: shard outputs (Parquet) and Prefect's result records.
+CACHE_DIR = ".cache"
+SHARD_OUTPUTS = "shards"
+RESULT_RECORDS = "results"
+# Stored Parquet name of a shard's output inside its content-keyed folder.
+CACHED_PART = "shard"
+# The code a shard's rows depend on: a change to any of these files invalidates cached shards.
+CODE_PACKAGES = ("transforms",)
+CODE_FILES = ("flows/shard.py", "warehouse/schema.py", "warehouse/store.py")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class RunnerChoiceError(ValueError):
+    """An unknown runner name or an option that does not fit the runner."""
+
+
+@dataclass(frozen=True)
+class RunnerChoice:
+    """Which task runner a run uses and how many workers it gets."""
+
+    name: str = DEFAULT_RUNNER
+    dask_address: str | None = None
+    workers: int | None = None
+
+
+def choose_runner(
+    runner: str | None,
+    dask_address: str | None,
+    workers: int | None,
+    env: Mapping[str, str],
+) -> RunnerChoice:
+    """Options win over ZHNEWS_* variables; an address alone means dask."""
+    address = dask_address or env.get(ENV_DASK_ADDRESS) or None
+    name = runner or env.get(ENV_RUNNER) or ("dask" if address else DEFAULT_RUNNER)
+    name = name.strip().lower()
+    if name not in RUNNERS:
+        raise RunnerChoiceError(f"unknown runner {name!r}; choose one of {', '.join(RUNNERS)}")
+    if address and name != "dask":
+        raise RunnerChoiceError(f"a Dask address only works with the dask runner, not {name!r}")
+    count = workers if workers is not None else _env_int(env, ENV_WORKERS)
+    if count is not None and count < 1:
+        raise RunnerChoiceError(f"workers must be at least 1, got {count}")
+    return RunnerChoice(name, address, count)
+
+
+def _env_int(env: Mapping[str, str], key: str) -> int | None:
+    value = env.get(key, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise RunnerChoiceError(f"{key} must be a whole number, got {value!r}") from None
+
+
+def make_task_runner(choice: RunnerChoice) -> Any:
+    """The Prefect task runner of a choice (a new, unstarted instance)."""
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    if choice.name == "threads":
+        return ThreadPoolTaskRunner(max_workers=choice.workers or DEFAULT_THREADS)
+    if choice.name == "processes":
+        return ProcessPoolTaskRunner(max_workers=choice.workers or os.cpu_count() or 1)
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    if choice.dask_address:
+        return DaskTaskRunner(address=choice.dask_address)
+    workers = choice.workers or os.cpu_count() or 1
+    # One single-threaded worker process per core: shard work holds the GIL, so threads per
+    # worker would only queue behind each other.
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
+
+
+def task_runner_from_env() -> Any:
+    """The task runner ZHNEWS_RUNNER / ZHNEWS_DASK_ADDRESS / ZHNEWS_WORKERS ask for (served runs too)."""
+    return make_task_runner(choose_runner(None, None, None, os.environ))
+
+
+def uses_worker_processes(choice: RunnerChoice) -> bool:
+    """Runners whose tasks run in other processes, which need an API server they can reach."""
+    return choice.name != "threads"
+
+
+@contextlib.contextmanager
+def shared_api(choice: RunnerChoice) -> Iterator[str | None]:
+    """Give worker processes the flow's API: the configured one, or one temporary server for all."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    configured = PREFECT_API_URL.value()
+    if configured or not uses_worker_processes(choice):
+        yield configured
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    server = SubprocessASGIServer()
+    server.start(timeout=PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = server.api_url  # Dask workers read it from the environment
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+            _drain_prefect_workers()
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+        server.stop()
+
+
+def _drain_prefect_workers() -> None:
+    """Send buffered logs and events before the server they go to stops."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=10)
+
+
+# --- the content-keyed shard cache -------------------------------------------------------------
+
+
+@functools.cache
+def code_version(root: Path = PROJECT_ROOT) -> str:
+    """Digest of the source that shapes a shard's rows, so a code change never reuses old rows."""
+    files: list[Path] = []
+    for package in CODE_PACKAGES:
+        files.extend(sorted((root / package).rglob("*.py")))
+    files.extend(root / name for name in CODE_FILES)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:16]
+
+
+def fingerprints_digest(fingerprints: Iterable[int]) -> str:
+    """Digest of the common-line set a shard is cleaned against (computed once per run)."""
+    digest = hashlib.sha256()
+    for value in sorted(fingerprints):
+        digest.update(value.to_bytes(8, "little", signed=True))
+    return digest.hexdigest()
+
+
+def shard_cache_key(batch: Iterable[SeedFile], common_digest: str, limits: Limits, version: str) -> str:
+    """A shard's inputs in one key: each file's id, path, size, mtime and SHA-256, plus settings and code."""
+    digest = hashlib.sha256()
+    for seed in batch:
+        digest.update(f"{seed.doc_id}\0{seed.path}\0{seed.size}\0{seed.mtime_ns}\0{seed.sha256}\n".encode())
+    digest.update(f"{common_digest}\0{limits.max_file_bytes}\0{limits.max_doc_seconds}\0{version}".encode())
+    return digest.hexdigest()
+
+
+def shard_key_from_parameters(context: object, parameters: Mapping[str, Any]) -> str:
+    """Prefect cache_key_fn: the key the flow computed from the shard's content."""
+    del context
+    return str(parameters["cache_key"])
+
+
+def cache_root(warehouse_root: Path) -> Path:
+    return warehouse_root / CACHE_DIR
+
+
+def shard_output_dir(warehouse_root: Path, key: str) -> Path:
+    """Where a shard writes its Parquet: named by content, so a retried run finds it."""
+    return cache_root(warehouse_root) / SHARD_OUTPUTS / key
+
+
+def result_records_dir(warehouse_root: Path) -> Path:
+    return cache_root(warehouse_root) / RESULT_RECORDS
+
+
+def clear_shard_cache(warehouse_root: Path) -> None:
+    """Drop cached shards once a run has committed them (they only serve retries of failed runs)."""
+    shutil.rmtree(cache_root(warehouse_root), ignore_errors=True)
+
+
+def cached_outputs_exist(result: ShardResult) -> bool:
+    """A cache record is only usable while the Parquet files it names are still there."""
+    return all(path.exists() for path in result.staged.values())
+
+
+def adopt_shard(result: ShardResult, part: str, staging: Path, run_id: str) -> ShardResult:
+    """This run's staged copy of a (possibly cached) shard: hard links, run_id set to this run."""
+    staged: dict[str, Path] = {}
+    for table, source in result.staged.items():
+        target = staging / table / f"{part}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if table == "documents_base":
+            _write_with_run_id(source, target, run_id)
+        else:
+            os.link(source, target)
+        staged[table] = target
+    return replace(result, part=part, staged=staged)
+
+
+def _write_with_run_id(source: Path, target: Path, run_id: str) -> None:
+    """Link the rows when they already carry this run's id, else rewrite that one column."""
+    table = pq.read_table(source)
+    if "run_id" not in table.column_names or pc.all(pc.equal(table["run_id"], run_id)).as_py() is not False:
+        os.link(source, target)
+        return
+    index = table.column_names.index("run_id")
+    table = table.set_column(
+        index, table.schema.field(index), pa.array([run_id] * table.num_rows, pa.string())
+    )
+    tmp = target.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
+    os.replace(tmp, target)
+
+
+def run_shards(
+    shard_task: Any,
+    batches: list[list[SeedFile]],
+    warehouse_root: Path,
+    staging: Path,
+    run_id: str,
+    common_lines: frozenset[int],
+    limits: Limits,
+    progress: Progress,
+) -> list[ShardResult]:
+    """Submit every shard (cached by content), adopt results as they finish, in shard order."""
+    from prefect.futures import as_completed
+
+    version = code_version()
+    common_digest = fingerprints_digest(common_lines)
+    keyed = shard_task.with_options(result_storage=result_records_dir(warehouse_root))
+    keys = [shard_cache_key(batch, common_digest, limits, version) for batch in batches]
+    futures = {
+        keyed.submit(
+            batch, CACHED_PART, shard_output_dir(warehouse_root, key), run_id, common_lines, limits, key
+        ): n
+        for n, (batch, key) in enumerate(zip(batches, keys, strict=True))
+    }
+    results: dict[int, ShardResult] = {}
+    for future in as_completed(list(futures)):
+        n = futures[future]
+        result: ShardResult = future.result()
+        if not cached_outputs_exist(result):  # a cache record whose files were removed: redo
+            result = keyed.with_options(refresh_cache=True)(
+                batches[n],
+                CACHED_PART,
+                shard_output_dir(warehouse_root, keys[n]),
+                run_id,
+                common_lines,
+                limits,
+                keys[n],
+            )
+        results[n] = adopt_shard(result, f"{run_id}-{n:05d}", staging, run_id)
+        progress.advance(len(batches[n]), result.documents)
+    progress.finish()
+    return [results[n] for n in range(len(batches))]
