@@ -47,7 +47,8 @@ def is_meta_line(line: str) -> bool:
     """A short non-sentence line with a meta key (来源:, 发布时间:, 责任编辑:), leading date or byline."""
     if len(line) > META_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return False
-    return bool(_KEY.search(line) or _DATE_FIRST.match(line) or _BYLINE.match(line))
+    has_key = (":" in line or "：" in line) and _KEY.search(line) is not None  # every key ends with a colon
+    return bool(has_key or _DATE_FIRST.match(line) or _BYLINE.match(line))
 
 
 def parse_date(text: str) -> dt.date | None:
