@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,8 @@ def build() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    SNAPSHOT.write_text(
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SNAPSHOT
+    target.write_text(
         json.dumps(build(), ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
     )
-    print(f"wrote {SNAPSHOT}")
+    print(f"wrote {target}")
