@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-file-bytes", type=int, default=None, help="larger files are rejected")
     run.add_argument("--max-doc-seconds", type=float, default=None, help="per-document time limit")
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running run")
+    _add_runner_options(run)
 
     query = sub.add_parser("query", help="run SQL against the warehouse (read-only)")
     query.add_argument("sql")
@@ -46,10 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default="0 * * * *")
     serve.add_argument("--seeds", type=Path, default=_default("seeds"))
     serve.add_argument("--warehouse", type=Path, default=_default("warehouse"))
+    _add_runner_options(serve)
 
     clean = sub.add_parser("clean", help="show what the pipeline makes of one file")
     clean.add_argument("file", type=Path)
     return parser
+
+
+def _add_runner_options(parser: argparse.ArgumentParser) -> None:
+    """Runner options; unset ones fall back to ZHNEWS_RUNNER, ZHNEWS_DASK_ADDRESS, ZHNEWS_WORKERS."""
+    parser.add_argument("--runner", choices=["threads", "processes", "dask"], default=None)
+    parser.add_argument("--dask-address", default=None, help="an existing Dask scheduler, tcp://host:port")
+    parser.add_argument("--workers", type=int, default=None, help="worker threads or processes")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -69,13 +78,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_TIMEOUT_SECONDS
     )
     from flows.process import process_seeds
+    from flows.runners import RunnerChoiceError, choose_runner, make_task_runner, shared_api
 
+    try:
+        choice = choose_runner(args.runner, args.dask_address, args.workers, os.environ)
+    except RunnerChoiceError as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return 2
     options: dict[str, Any] = {"wait_seconds": args.wait}
     for name in ("shard_size", "max_file_bytes", "max_doc_seconds"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     try:
-        summary = process_seeds(seeds=str(args.seeds), warehouse=str(args.warehouse), **options)
+        with shared_api(choice):
+            flow = process_seeds.with_options(task_runner=make_task_runner(choice))
+            summary = flow(seeds=str(args.seeds), warehouse=str(args.warehouse), **options)
     except WarehouseBusyError as error:
         print(f"zhnews: {error}", file=sys.stderr)
         return EXIT_BUSY
@@ -169,7 +186,14 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import serve
 
-    return serve(cron=args.cron, seeds=args.seeds, warehouse=args.warehouse)
+    return serve(
+        cron=args.cron,
+        seeds=args.seeds,
+        warehouse=args.warehouse,
+        runner=args.runner,
+        dask_address=args.dask_address,
+        workers=args.workers,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
