@@ -33,7 +33,7 @@ DISCLAIMER_MAX_CHARS = 200
 # Sentence-final marks only: a widget label may end with a colon (分享到:) and still be chrome.
 _SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*$")
 _BREADCRUMB = re.compile(
-    r"^(?:您|你)?(?:当前|现在|所在)的?位置\s*[:：]|^位置\s*[:：]|首页\s*[>›»＞→/]|(?:[^>›»＞]+[>›»＞]){2,}[^>›»＞]+$"
+    r"^(?:您|你)?(?:当前|现在|所在)的?位置\s*[:：]|^位置\s*[:：]|首页\s*[>›»＞→/]|[^>›»＞][>›»＞][^>›»＞]+[>›»＞][^>›»＞]+$"
 )
 _SHARE = re.compile(r"^(?:分享到|分享至|分享给|一键分享|分享本文|分享文章)|^分享\s*[:：]?$|^转发到")
 _ACCOUNT = re.compile(
