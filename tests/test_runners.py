@@ -1,0 +1,254 @@
+"""Task runner choice, the content-keyed shard cache, progress lines, and Dask against threads."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from flows import process
+from flows.progress import Progress, render_bar, render_log_line
+from flows.runners import (
+    RunnerChoice,
+    RunnerChoiceError,
+    adopt_shard,
+    choose_runner,
+    make_task_runner,
+    shard_cache_key,
+    shard_output_dir,
+)
+from flows.scan import SeedFile
+from flows.shard import Limits, ShardResult
+from warehouse.catalog import connect_read_only
+
+CHOICES = [
+    # (runner option, address option, workers option, environment) -> choice
+    (None, None, None, {}, RunnerChoice("threads", None, None)),
+    ("processes", None, 2, {}, RunnerChoice("processes", None, 2)),
+    (None, None, None, {"ZHNEWS_RUNNER": "Dask"}, RunnerChoice("dask", None, None)),
+    (None, None, None, {"ZHNEWS_DASK_ADDRESS": "tcp://10.0.0.5:8786"}, RunnerChoice("dask", "tcp://10.0.0.5:8786")),
+    ("threads", None, None, {"ZHNEWS_RUNNER": "dask"}, RunnerChoice("threads", None, None)),
+    (None, None, None, {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"}, RunnerChoice("processes", None, 3)),
+    ("dask", "tcp://h:1", 1, {"ZHNEWS_WORKERS": "4"}, RunnerChoice("dask", "tcp://h:1", 1)),
+]
+
+
+@pytest.mark.parametrize(("runner", "address", "workers", "env", "expected"), CHOICES)
+def test_choose_runner(
+    runner: str | None, address: str | None, workers: int | None, env: dict[str, str], expected: RunnerChoice
+) -> None:
+    assert choose_runner(runner, address, workers, env) == expected
+
+
+REFUSALS = [
+    ("spark", None, None, {}, "unknown runner 'spark'; choose one of threads, processes, dask"),
+    ("threads", "tcp://h:1", None, {}, "a Dask address only works with the dask runner, not 'threads'"),
+    (None, None, 0, {}, "workers must be at least 1, got 0"),
+    (None, None, None, {"ZHNEWS_WORKERS": "two"}, "ZHNEWS_WORKERS must be a whole number, got 'two'"),
+]
+
+
+@pytest.mark.parametrize(("runner", "address", "workers", "env", "message"), REFUSALS)
+def test_choose_runner_refuses(
+    runner: str | None, address: str | None, workers: int | None, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(RunnerChoiceError) as error:
+        choose_runner(runner, address, workers, env)
+    assert str(error.value) == message
+
+
+def test_make_task_runner_kinds() -> None:
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    threads = make_task_runner(RunnerChoice("threads", None, 3))
+    assert isinstance(threads, ThreadPoolTaskRunner)
+    assert threads._max_workers == 3
+    processes = make_task_runner(RunnerChoice("processes", None, 2))
+    assert isinstance(processes, ProcessPoolTaskRunner)
+    assert processes._max_workers == 2
+    remote = make_task_runner(RunnerChoice("dask", "tcp://h:8786", None))
+    assert isinstance(remote, DaskTaskRunner)
+    assert remote.address == "tcp://h:8786"
+    local = make_task_runner(RunnerChoice("dask", None, 2))
+    assert local.cluster_kwargs == {"n_workers": 2, "threads_per_worker": 1, "processes": True}
+
+
+SEED = SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)
+
+
+def _key(seed: SeedFile = SEED, common: str = "c", limits: Limits = Limits(), version: str = "v1") -> str:
+    return shard_cache_key([seed], common, limits, version)
+
+
+def test_cache_key_is_stable_for_the_same_inputs() -> None:
+    assert _key() == _key()
+    assert len(_key()) == 64
+
+
+CHANGED_INPUTS = [
+    ("content", {"seed": SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "cd" * 32)}),
+    ("mtime", {"seed": SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 2_000, "ab" * 32)}),
+    ("doc_id", {"seed": SeedFile("a/c.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)}),
+    ("common_lines", {"common": "d"}),
+    ("limits", {"limits": Limits(max_file_bytes=5)}),
+    ("code_version", {"version": "v2"}),
+]
+
+
+@pytest.mark.parametrize(("what", "change"), CHANGED_INPUTS)
+def test_cache_key_changes_with_each_input(what: str, change: dict[str, Any]) -> None:
+    assert _key(**change) != _key(), what
+
+
+def _parquet(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def test_adopt_shard_links_outputs_and_sets_this_runs_id(tmp_path: Path) -> None:
+    out = shard_output_dir(tmp_path, "k1")
+    docs = _parquet(out / "documents_base" / "shard.parquet", [{"doc_id": "x", "run_id": "RUN1"}])
+    lines = _parquet(out / "lines" / "shard.parquet", [{"doc_id": "x", "line_no": 1}])
+    cached = ShardResult("shard", {"documents_base": docs, "lines": lines}, [], 1, 5)
+    adopted = adopt_shard(cached, "RUN2-00000", tmp_path / "staging", "RUN2")
+    assert adopted.part == "RUN2-00000"
+    assert adopted.staged["lines"] == tmp_path / "staging" / "lines" / "RUN2-00000.parquet"
+    assert adopted.staged["lines"].stat().st_ino == lines.stat().st_ino
+    assert pq.read_table(adopted.staged["documents_base"]).to_pylist() == [{"doc_id": "x", "run_id": "RUN2"}]
+    assert pq.read_table(docs).to_pylist() == [{"doc_id": "x", "run_id": "RUN1"}]  # cache untouched
+
+
+def test_adopt_shard_links_rows_of_the_same_run(tmp_path: Path) -> None:
+    docs = _parquet(shard_output_dir(tmp_path, "k") / "documents_base" / "shard.parquet", [{"run_id": "R"}])
+    adopted = adopt_shard(ShardResult("shard", {"documents_base": docs}), "R-00001", tmp_path / "st", "R")
+    assert adopted.staged["documents_base"].stat().st_ino == docs.stat().st_ino
+
+
+def test_render_bar() -> None:
+    assert render_bar(250, 1000, 240, 10.0) == (
+        "[######..................] 250/1000 files 25.0 files/s 24.0 docs/s ETA 30s"
+    )
+    assert render_bar(0, 0, 0, 0.0) == "[########################] 0/0 files 0.0 files/s 0.0 docs/s ETA 0s"
+
+
+def test_render_log_line() -> None:
+    assert render_log_line(500, 1000, 480, 20.0) == (
+        "progress: 500/1000 files, 480 documents in 20.0 s (25.0 files/s, 24.0 docs/s)"
+    )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_logs_periodically_without_a_terminal() -> None:
+    clock, logged = _Clock(), []
+    progress = Progress(30, stream=io.StringIO(), tty=False, log=logged.append, clock=clock)
+    clock.now = 110.0
+    progress.advance(10, 9)  # first shard: logged
+    clock.now = 120.0
+    progress.advance(10, 10)  # 10 s later: under the interval, not logged
+    clock.now = 150.0
+    progress.advance(10, 10)  # 40 s after the first line: logged
+    progress.finish()
+    assert logged == [
+        "progress: 10/30 files, 9 documents in 10.0 s (1.0 files/s, 0.9 docs/s)",
+        "progress: 30/30 files, 29 documents in 50.0 s (0.6 files/s, 0.6 docs/s)",
+        "progress: 30/30 files, 29 documents in 50.0 s (0.6 files/s, 0.6 docs/s)",
+    ]
+
+
+def test_progress_draws_a_bar_on_a_terminal() -> None:
+    clock, stream = _Clock(), io.StringIO()
+    progress = Progress(4, stream=stream, tty=True, log=pytest.fail, clock=clock)
+    clock.now = 102.0
+    progress.advance(2, 2)
+    progress.finish()
+    bar = "[############............] 2/4 files 1.0 files/s 1.0 docs/s ETA 2s"
+    assert stream.getvalue() == f"\r{bar}\r{bar}\n"
+
+
+# --- runs of the flow ------------------------------------------------------------------------------
+
+TABLES = ["documents", "lines", "side_texts", "passages", "doc_pairs", "events", "rejected_files", "files"]
+RUN_SPECIFIC = {"run_id", "part"}  # names that hold the run id by design
+
+
+def _tables(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every contract table (and the files manifest) without run ids, in a fixed order."""
+    con = connect_read_only(warehouse)
+    try:
+        out = {}
+        for table in TABLES:
+            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+            keep = ", ".join(c for c in columns if c not in RUN_SPECIFIC)
+            out[table] = con.execute(f"select {keep} from {table} order by all").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _run(seeds: Path, warehouse: Path, choice: RunnerChoice, shard_size: int) -> process.RunSummary:
+    flow = process.process_seeds.with_options(task_runner=make_task_runner(choice))
+    summary: process.RunSummary = flow(seeds=str(seeds), warehouse=str(warehouse), shard_size=shard_size)
+    return summary
+
+
+def test_dask_local_cluster_gives_the_same_tables(
+    prefect_harness: None, seeds_dir: Path, tmp_path: Path
+) -> None:
+    threads = _run(seeds_dir, tmp_path / "threads", RunnerChoice("threads"), shard_size=2)
+    dask = _run(seeds_dir, tmp_path / "dask", RunnerChoice("dask", None, 2), shard_size=2)
+    assert (threads.documents, dask.documents) == (5, 5)
+    expected = _tables(tmp_path / "threads")
+    assert len(expected["documents"]) == 5
+    assert _tables(tmp_path / "dask") == expected
+
+
+class _Failure(RuntimeError):
+    pass
+
+
+def test_failed_run_is_retried_without_recomputing_shards(
+    prefect_harness: None, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real_shard = process.process_shard
+
+    def counting_shard(*args: Any) -> ShardResult:
+        calls.append(len(args[0]))
+        return real_shard(*args)
+
+    def failing_commit(*args: Any) -> None:
+        raise _Failure("disk full")
+
+    monkeypatch.setattr(process, "process_shard", counting_shard)
+    monkeypatch.setattr(process.commit_task, "fn", failing_commit)
+    warehouse = tmp_path / "wh"
+    with pytest.raises(_Failure):
+        _run(seeds_dir, warehouse, RunnerChoice("threads"), shard_size=2)
+    assert calls == [2, 2, 1]
+    assert (warehouse / ".cache" / "shards").is_dir()
+    monkeypatch.undo()
+    monkeypatch.setattr(process, "process_shard", counting_shard)
+    retried = _run(seeds_dir, warehouse, RunnerChoice("threads"), shard_size=2)
+    assert calls == [2, 2, 1]  # every shard came from the cache
+    assert not (warehouse / ".cache").exists()  # committed: the cache is dropped
+    _run(seeds_dir, tmp_path / "clean", RunnerChoice("threads"), shard_size=2)
+    assert _tables(warehouse) == _tables(tmp_path / "clean")
+    con = connect_read_only(warehouse)
+    try:
+        run_ids = con.execute("select distinct run_id from documents").fetchall()
+    finally:
+        con.close()
+    assert run_ids == [(retried.run_id,)]
