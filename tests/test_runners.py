@@ -25,14 +25,27 @@ from flows.scan import SeedFile
 from flows.shard import Limits, ShardResult
 from warehouse.catalog import connect_read_only
 
+PROCESSES_ENV = {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"}
 CHOICES = [
     # (runner option, address option, workers option, environment) -> choice
     (None, None, None, {}, RunnerChoice("threads", None, None)),
     ("processes", None, 2, {}, RunnerChoice("processes", None, 2)),
     (None, None, None, {"ZHNEWS_RUNNER": "Dask"}, RunnerChoice("dask", None, None)),
-    (None, None, None, {"ZHNEWS_DASK_ADDRESS": "tcp://10.0.0.5:8786"}, RunnerChoice("dask", "tcp://10.0.0.5:8786")),
+    (
+        None,
+        None,
+        None,
+        {"ZHNEWS_DASK_ADDRESS": "tcp://10.0.0.5:8786"},
+        RunnerChoice("dask", "tcp://10.0.0.5:8786"),
+    ),
     ("threads", None, None, {"ZHNEWS_RUNNER": "dask"}, RunnerChoice("threads", None, None)),
-    (None, None, None, {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"}, RunnerChoice("processes", None, 3)),
+    (
+        None,
+        None,
+        None,
+        {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"},
+        RunnerChoice("processes", workers=3),
+    ),
     ("dask", "tcp://h:1", 1, {"ZHNEWS_WORKERS": "4"}, RunnerChoice("dask", "tcp://h:1", 1)),
 ]
 
@@ -81,7 +94,10 @@ def test_make_task_runner_kinds() -> None:
 SEED = SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)
 
 
-def _key(seed: SeedFile = SEED, common: str = "c", limits: Limits = Limits(), version: str = "v1") -> str:
+LIMITS = Limits()
+
+
+def _key(seed: SeedFile = SEED, common: str = "c", limits: Limits = LIMITS, version: str = "v1") -> str:
     return shard_cache_key([seed], common, limits, version)
 
 
@@ -152,7 +168,7 @@ class _Clock:
 
 
 def test_progress_logs_periodically_without_a_terminal() -> None:
-    clock, logged = _Clock(), []
+    clock, logged = _Clock(), list[str]()
     progress = Progress(30, stream=io.StringIO(), tty=False, log=logged.append, clock=clock)
     clock.now = 110.0
     progress.advance(10, 9)  # first shard: logged
@@ -204,9 +220,8 @@ def _run(seeds: Path, warehouse: Path, choice: RunnerChoice, shard_size: int) ->
     return summary
 
 
-def test_dask_local_cluster_gives_the_same_tables(
-    prefect_harness: None, seeds_dir: Path, tmp_path: Path
-) -> None:
+@pytest.mark.usefixtures("prefect_harness")
+def test_dask_local_cluster_gives_the_same_tables(seeds_dir: Path, tmp_path: Path) -> None:
     threads = _run(seeds_dir, tmp_path / "threads", RunnerChoice("threads"), shard_size=2)
     dask = _run(seeds_dir, tmp_path / "dask", RunnerChoice("dask", None, 2), shard_size=2)
     assert (threads.documents, dask.documents) == (5, 5)
@@ -215,27 +230,28 @@ def test_dask_local_cluster_gives_the_same_tables(
     assert _tables(tmp_path / "dask") == expected
 
 
-class _Failure(RuntimeError):
+class _FailureError(RuntimeError):
     pass
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_failed_run_is_retried_without_recomputing_shards(
-    prefect_harness: None, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real_shard = process.process_shard
+    from flows.shard import process_shard as real_shard
 
     def counting_shard(*args: Any) -> ShardResult:
         calls.append(len(args[0]))
         return real_shard(*args)
 
-    def failing_commit(*args: Any) -> None:
-        raise _Failure("disk full")
+    def failing_commit(*_: Any) -> None:
+        raise _FailureError("disk full")
 
     monkeypatch.setattr(process, "process_shard", counting_shard)
     monkeypatch.setattr(process.commit_task, "fn", failing_commit)
     warehouse = tmp_path / "wh"
-    with pytest.raises(_Failure):
+    with pytest.raises(_FailureError):
         _run(seeds_dir, warehouse, RunnerChoice("threads"), shard_size=2)
     assert calls == [2, 2, 1]
     assert (warehouse / ".cache" / "shards").is_dir()
