@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from transforms.chrome import chrome_reason, is_subheading_text
 from transforms.html import html_to_blocks
-from transforms.metadata import MetaFields, is_meta_line, parse_date, parse_meta_line
+from transforms.metadata import MetaFields, author_fields, is_meta_line, parse_date, parse_meta_line
 from transforms.model import CleanDocument, InputFormat, Label, LabelledLine, Metadata, SideBlock
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
 from transforms.repetition import is_fingerprinted, line_fingerprint, normalise_line
 from transforms.script import detect_script, to_simplified
-from transforms.shape import is_enumerated, is_paragraph, is_photo_credit
+from transforms.shape import is_enumerated, is_paragraph, is_photo_credit, is_sentence_caption
 from transforms.sidetext import find_side_blocks
 
 # A title is a heading: the longest title in the seeds has 42 characters; news titles rarely pass 60.
@@ -35,8 +35,18 @@ _SPACES = re.compile(r"\s+")
 # Chrome glued to the ends of a body line: a lone | or ｜ separator left by a link bar.
 _BARS = ("|", "｜")
 _EDGE_CHROME = re.compile(r"^(?:[|｜]\s*)+|(?:\s*[|｜])+\s*$")
-# <title> suffixes: "标题_新闻_某某网", "标题 - 某某网", "标题|某某网".
-_TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|——).*$")
+# A headline broken over lines: two or three blocks on the dev pages (a long resolution title); more
+# than this many blocks in a row that spell the title are a coincidence of short words.
+MAX_TITLE_BLOCKS = 4
+# A headline inside <title> is at least this long: shorter parts are site or channel names (新华网,
+# 新闻动态) that <title>s carry around the headline (the same cut-off as html.MIN_HEADLINE_CHARS).
+MIN_HEADLINE_CHARS = 6
+# Separators between the headline and the site/channel names in a <title>: "标题_新闻_某某网",
+# "标题 - 某某网", "标题-某某网", "栏目--标题", "标题|某某网", "标题｜某某网", "标题——某某网". A dash between
+# digits is a range (1-10月), not a separator.
+_TITLE_SEPARATOR = re.compile(r"\s*(?:_+|[|｜]|\s[-–—]+\s|-{2,}|—{2,}|(?<!\d)[-–—](?!\d))\s*")
+# Characters that may stand right beside the headline inside a <title>: separators, a space, brackets.
+_TITLE_EDGES = frozenset("-–—_|｜ ·•]】)）>›»")
 _HTML_DATE_KEYS = ("article:published_time", "pubdate", "publishdate", "publish_date", "date", "ptime")
 _HTML_AUTHOR_KEYS = ("author", "article:author")
 _HTML_SOURCE_KEYS = ("source", "article:source")
@@ -107,13 +117,43 @@ def _strip_edge_chrome(text: str) -> str:
     return text
 
 
-def html_title(h1: str | None, title_tag: str | None) -> str | None:
-    """<h1>, else <title> without the site suffix (标题_新闻_某某网 -> 标题)."""
-    if h1 and h1.strip():
-        return _SPACES.sub(" ", h1.strip())
-    if title_tag and title_tag.strip():
-        return _TITLE_SUFFIX.sub("", title_tag.strip()) or None
-    return None
+def title_tag_headline(title_tag: str) -> str | None:
+    """The longest separator-delimited part of a <title> (标题_新闻_某某网, 栏目--标题 -> 标题)."""
+    parts = [p for p in _TITLE_SEPARATOR.split(_SPACES.sub(" ", title_tag.strip())) if p]
+    return max(parts, key=len) if parts else None
+
+
+def _h1_is_headline(h1: str, title_tag: str | None) -> bool:
+    """An <h1> is the headline when the <title> repeats it (or there is no <title>); otherwise it is
+    the site's logo or name (山西省人民政府网站)."""
+    if not title_tag:
+        return True
+    headline = title_tag_headline(title_tag)
+    return h1 in title_tag or (headline is not None and headline in h1)
+
+
+def html_title(h1: str | None, title_tag: str | None, og_title: str | None = None) -> str | None:
+    """<h1> when the <title> confirms it, else the <title>'s headline part, else og:title."""
+    h1 = _SPACES.sub(" ", h1.strip()) if h1 else None
+    if h1 and _h1_is_headline(h1, title_tag):
+        return h1
+    headline = title_tag_headline(title_tag) if title_tag else None
+    return headline or (og_title.strip() if og_title and og_title.strip() else None) or h1
+
+
+def _at_edges(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is delimited in text by its ends, separators, spaces or brackets."""
+    return (start == 0 or text[start - 1] in _TITLE_EDGES) and (end == len(text) or text[end] in _TITLE_EDGES)
+
+
+def is_title_tag_part(key: str, title_tag: str) -> bool:
+    """A block that stands in the <title> as one whole part (标题 in 栏目--标题-某某网)."""
+    start = title_tag.find(key)
+    while start >= 0:
+        if _at_edges(title_tag, start, start + len(key)):
+            return True
+        start = title_tag.find(key, start + 1)
+    return False
 
 
 def _html_meta(meta: dict[str, str]) -> MetaFields:
@@ -124,9 +164,20 @@ def _html_meta(meta: dict[str, str]) -> MetaFields:
         return next((lowered[k].strip() for k in keys if lowered.get(k, "").strip()), None)
 
     date_text = pick(_HTML_DATE_KEYS)
+    author_text = pick(_HTML_AUTHOR_KEYS)
+    by = author_fields(author_text) if author_text else MetaFields()
+    source = pick(_HTML_SOURCE_KEYS)
     return MetaFields(
-        parse_date(date_text) if date_text else None, pick(_HTML_SOURCE_KEYS), pick(_HTML_AUTHOR_KEYS)
+        parse_date(date_text) if date_text else None,
+        _clean_source(source) if source else by.source_outlet,
+        by.author,
     )
+
+
+def _clean_source(value: str) -> str | None:
+    """A <meta name=source> value without its own key and trailing note (来源：人民网 原创稿 -> 人民网)."""
+    fields = parse_meta_line(value) if is_meta_line(value) else MetaFields()
+    return fields.source_outlet or value
 
 
 def _set(line: _Line, label: Label, reason: str) -> None:
@@ -180,16 +231,20 @@ def _find_title(lines: list[_Line], first_para: int) -> tuple[int, str] | None:
 
 
 def _label_head(lines: list[_Line], title_index: int | None, first_para: int) -> None:
-    """Above the title: page header; between title and first paragraph: deck lines (subtitles)."""
+    """Above the title: page header; between title and first paragraph: deck lines (subtitles); a
+    copy of the title is left for `_label_repeats`."""
     if title_index is None:
         return
+    title_key = normalise_line(lines[title_index].key)
     for i, line in enumerate(lines[:first_para]):
-        if line.label is not None:
+        if line.label is not None or normalise_line(line.key) == title_key:
             continue
         if i < title_index:
             _set(line, "boilerplate", "page_header")
         elif is_photo_credit(line.key):
             _set(line, "caption", "photo_credit")
+        elif is_sentence_caption(line.key):
+            _set(line, "caption", "sentence_caption")
         else:
             _set(line, "body", "deck_line")
 
@@ -211,13 +266,19 @@ def _label_meta_lines(lines: list[_Line], meta: _Meta, first_para: int) -> None:
 def _label_repeats(lines: list[_Line], title: str | None) -> None:
     """Open short lines that repeat the title, or occur twice on the page, are chrome."""
     title_key = normalise_line(title) if title else None
+    if title_key:
+        for line in lines:
+            if (
+                line.label is None
+                and len(line.key) <= TITLE_MAX_CHARS
+                and normalise_line(line.key) == title_key
+            ):
+                _set(line, "boilerplate", "repeats_title")
     short = [ln for ln in lines if ln.label is None and not is_paragraph(ln.key)]
     counts = Counter(normalise_line(ln.key) for ln in short)
     for line in short:
         norm = normalise_line(line.key)
-        if title_key and norm == title_key:
-            _set(line, "boilerplate", "repeats_title")
-        elif norm and counts[norm] > 1:
+        if norm and counts[norm] > 1:
             _set(line, "boilerplate", "repeated_line")
 
 
@@ -236,6 +297,8 @@ def _label_runs(lines: list[_Line]) -> None:
     for line in lines:
         if line.label is None and is_enumerated(line.key):
             _set(line, "body", "enumerated_heading")
+        elif line.label is None and is_paragraph(line.key) and is_sentence_caption(line.key):
+            _set(line, "caption", "sentence_caption")
     paragraph = [ln.label is None and is_paragraph(ln.key) for ln in lines]
     body_like = [p or (ln.label == "body") for p, ln in zip(paragraph, lines, strict=True)]
     last_body = max((i for i, b in enumerate(body_like) if b), default=-1)
@@ -303,13 +366,23 @@ def _apply_side_blocks(title: str | None, lines: list[_Line]) -> list[SideBlock]
     return blocks
 
 
-def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, int, str | None, MetaFields]:
+@dataclass(frozen=True)
+class _PageTitle:
+    """What the markup says about the title: the chosen headline and the whole <title> (Simplified)."""
+
+    headline: str | None = None
+    title_tag: str | None = None
+
+
+def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, int, _PageTitle, MetaFields]:
     """Input lines (blocks for HTML) with pinyin repaired and converted; also script, repairs, HTML title."""
-    page_title, page_meta = None, MetaFields()
+    page_title, page_meta, title_tag = None, MetaFields(), None
     if input_format == "html":
         page = html_to_blocks(text)
         raws = [block.text for block in page.blocks]
-        page_title, page_meta = html_title(page.h1, page.title_tag), _html_meta(page.meta)
+        page_title = html_title(page.h1, page.title_tag, page.meta.get("og:title"))
+        page_meta = _html_meta(page.meta)
+        title_tag = page.title_tag
         repaired_all, repairs = strip_annotations("\n".join(raws))
         multi = "\n" in "".join(raws)
         repaired = [strip_annotations(r)[0] for r in raws] if multi else repaired_all.split("\n")
@@ -332,33 +405,100 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
             _set(line, "boilerplate", str(chrome[i]))
         elif subheads[i] and is_subheading_text(line.key):
             _set(line, "body", "bold_subheading")
-    return lines, script, repairs, page_title, page_meta
+    titles = [t for t in (page_title, title_tag) if t]
+    simplified_titles = iter(_convert_lines(titles)) if titles else iter(())
+    marked = _PageTitle(
+        next(simplified_titles) if page_title else None, next(simplified_titles) if title_tag else None
+    )
+    return lines, script, repairs, marked, _site_is_no_author(page_meta, title_tag)
 
 
-def _label_html_title(lines: list[_Line], page_title: str | None) -> int | None:
-    """The first open block that is the page title (<h1> / <title>) is the title line."""
-    if not page_title:
+def _site_is_no_author(fields: MetaFields, title_tag: str | None) -> MetaFields:
+    """A <meta name=author> that the <title> names beside the headline (标题_网易财经) is the site: it
+    is the outlet when nothing else is, never the author."""
+    author = fields.author
+    if not author or not title_tag:
+        return fields
+    headline = title_tag_headline(title_tag) or ""
+    site_part = title_tag.replace(headline, " ", 1) if headline else title_tag
+    if author not in site_part:
+        return fields
+    return MetaFields(fields.published_date, fields.source_outlet or author, None, fields.editor)
+
+
+def _may_be_title(line: _Line) -> bool:
+    """Open, or only taken as a bold subheading (a headline set in bold is bold too)."""
+    return line.label is None or line.reason == "bold_subheading"
+
+
+def _split_title(lines: list[_Line], key: str) -> list[int] | None:
+    """Consecutive open blocks that together are the headline (a title broken over lines)."""
+    for i, line in enumerate(lines):
+        norm = normalise_line(line.key) if _may_be_title(line) else ""
+        if not norm or norm == key or not key.startswith(norm):
+            continue
+        joined, run = norm, [i]
+        for j in range(i + 1, min(i + MAX_TITLE_BLOCKS, len(lines))):
+            part = normalise_line(lines[j].key)
+            if not _may_be_title(lines[j]) or not key.startswith(joined + part):
+                break
+            joined, run = joined + part, [*run, j]
+            if joined == key:
+                return run
+    return None
+
+
+def _label_html_title(lines: list[_Line], page: _PageTitle) -> tuple[list[int], str] | None:
+    """The title blocks and the title: the block that is the headline (<h1> / <title>), else blocks
+    that together are it, else the longest block that is a whole part of the <title>, else the first
+    block that contains the headline."""
+    if not page.headline:
         return None
-    key = normalise_line(to_simplified(page_title))
-    return next((i for i, ln in enumerate(lines) if ln.label is None and normalise_line(ln.key) == key), None)
+    key = normalise_line(page.headline)
+    open_lines = [
+        (i, ln) for i, ln in enumerate(lines) if _may_be_title(ln) and len(ln.key) <= TITLE_MAX_CHARS
+    ]
+    exact = next((i for i, ln in open_lines if normalise_line(ln.key) == key), None)
+    if exact is not None:
+        return [exact], lines[exact].key
+    split = _split_title(lines, key) if key else None
+    if split is not None:
+        return split, page.headline
+    tag = page.title_tag
+    if tag:
+        parts = [
+            i for i, ln in open_lines if len(ln.key) >= MIN_HEADLINE_CHARS and is_title_tag_part(ln.key, tag)
+        ]
+        if parts:
+            best = max(parts, key=lambda i: len(lines[i].key))
+            return [best], lines[best].key
+    if len(page.headline) >= MIN_HEADLINE_CHARS:
+        holder = next((i for i, ln in open_lines if page.headline in ln.key), None)
+        if holder is not None:
+            return [holder], page.headline
+    return None
 
 
 def clean_document(
     text: str, input_format: InputFormat, common_lines: Collection[int] = frozenset()
 ) -> CleanDocument:
     """One decoded page to labelled lines, metadata, Simplified body, side blocks and quality flags."""
-    lines, script, repairs, page_title, page_meta = _prepare(text, input_format)
+    lines, script, repairs, page, page_meta = _prepare(text, input_format)
     _label_chrome_and_meta(lines)
     first_para = _first_paragraph(lines)
-    html_index = _label_html_title(lines, page_title)
-    found = (html_index, "html_title") if html_index is not None else _find_title(lines, first_para)
-    title_index = found[0] if found else None
     meta = _Meta()
-    if found is not None:
-        _set(lines[found[0]], "title", found[1])
-        meta.title = lines[found[0]].key
-    elif page_title:
-        meta.title = to_simplified(page_title)
+    html_found = _label_html_title(lines, page)
+    if html_found is not None:
+        title_index: int | None = html_found[0][-1]
+        for index in html_found[0]:
+            _set(lines[index], "title", "html_title")
+        meta.title = html_found[1]
+    else:
+        found = _find_title(lines, first_para)
+        title_index = found[0] if found else None
+        if found is not None:
+            _set(lines[found[0]], "title", found[1])
+        meta.title = page.headline or (lines[found[0]].key if found else None)
     _label_head(lines, title_index, first_para)
     _label_meta_lines(lines, meta, first_para)
     _label_repeats(lines, meta.title)

@@ -13,13 +13,41 @@ META_MAX_CHARS = 100
 # A bare name (苏兰, 欧阳明明) has 2 to 4 characters; used for the name that follows a source.
 NAME_MIN_CHARS = 2
 NAME_MAX_CHARS = 4
+# An outlet named beside the date (2019年10月23日 09:05 环球网) is a word or two: the longest on the
+# gne/ dev pages (新浪财经-自媒体综合, 澎湃新闻·澎湃号·政务) has 12 characters.
+OUTLET_MAX_CHARS = 20
+# A meta line whose keys have no colon (发表于…| 1164次阅读| 来源CSDN| 作者魏星) is told from a title with
+# a | in it by its parts: at least two of them open with a key or a date.
+BARE_KEY_MIN_PARTS = 2
 
 # Keys as they open a field: at line start or after a space/bracket, so 会议时间： in a notice is content.
 _KEY = re.compile(
     r"(?:^|(?<=[\s(（【\[|｜]))"
     r"(?P<key>(?:发布|发表|更新|出版|录入|上传)?(?:时间|日期)|来源|出处|作者|责任编辑|编辑|责编|记者|通讯员"
-    r"|浏览(?:次数|量)?|阅读(?:量|数)?|点击(?:数|量)?)\s*[:：]"
+    r"|浏览(?:次数|量)?|阅读(?:量|数)?|点击(?:数|量)?)(?:于)?\s*[:：]"
 )
+# Parts of a bar-separated meta line whose key has no colon: 来源CSDN, 作者魏星, 发表于2014-08-24.
+_BAR_SPLIT = re.compile(r"\s*[|｜]\s*")
+_BARE_KEY = re.compile(r"^(?P<key>来源|出处|作者|责任编辑|责编|编辑|记者)\s*(?![:：于])(?=\S)")
+_BARE_DATE_PART = re.compile(r"^(?:发表于|发布于|发布时间|更新于|时间|日期)?\s*\d{4}\s*[-/.年]")
+# Words of a page's tool bar that stand where a name would (… 来源: 某报 举报): never an author.
+_ACTION_WORD = re.compile(
+    r"^(?:举报|纠错|分享|收藏|评论|打印|关注|投稿|订阅|点赞|跟帖|转发|原创|转载|置顶|推荐)$"
+)
+# The last word of an outlet's name: newspaper, site, agency, station, channel, app (新京报, 环球网,
+# 参考消息, 新浪科技, 人民网-文化频道, CSDN.NET); a person's name does not end like this.
+_OUTLET_END = re.compile(
+    r"(?:网|报|社|台|刊|新闻|消息|杂志|传媒|媒体|频道|综合|财经|科技|资讯|在线|日报|网站|\.(?:com|cn|net|org))$",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Template defaults left in <meta name="author"> (content="name, email@…"): no one's name.
+_PLACEHOLDER = re.compile(
+    r"^(?:name|author|admin|administrator|editor|user|unknown|null|none|作者|佚名|匿名)$", re.I
+)
+_DIGITS = re.compile(r"^[\d\s]+$")
+# A token with a colon carries a key the key regex did not take (本文来源：…): not a bare name.
+_HAS_COLON = re.compile(r"[:：]")
 _DATE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
 _DATE_FIRST = re.compile(
     r"^[(（【\[]?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[)）】\]]?(?:\s|$)"
@@ -43,12 +71,31 @@ class MetaFields:
     editor: str | None = None
 
 
+def is_outlet_name(text: str) -> bool:
+    """A short name that ends like a newspaper, site or channel (新京报, 环球网, 新浪科技), not a person."""
+    return len(text) <= OUTLET_MAX_CHARS and _OUTLET_END.search(text) is not None
+
+
+def _is_bar_meta(line: str) -> bool:
+    """发表于…| 来源CSDN| 作者魏星: bar-separated parts, two or more opening with a key or a date."""
+    if "|" not in line and "｜" not in line:
+        return False
+    parts = _BAR_SPLIT.split(line)
+    hits = sum(1 for part in parts if _BARE_KEY.match(part) or _BARE_DATE_PART.match(part))
+    return hits >= BARE_KEY_MIN_PARTS
+
+
+def _with_colons(line: str) -> str:
+    """A bar-separated meta line with a colon after each bare key (来源CSDN -> 来源：CSDN)."""
+    return " | ".join(_BARE_KEY.sub(r"\g<key>：", part) for part in _BAR_SPLIT.split(line))
+
+
 def is_meta_line(line: str) -> bool:
     """A short non-sentence line with a meta key (来源:, 发布时间:, 责任编辑:), leading date or byline."""
     if len(line) > META_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return False
     has_key = (":" in line or "：" in line) and _KEY.search(line) is not None  # every key ends with a colon
-    return bool(has_key or _DATE_FIRST.match(line) or _BYLINE.match(line))
+    return bool(has_key or _DATE_FIRST.match(line) or _BYLINE.match(line) or _is_bar_meta(line))
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -82,9 +129,29 @@ def _loose_name(tokens: list[str]) -> str | None:
     """A bare name left over beside the fields (… 来源:中国经济网 苏兰): the author."""
     for token in tokens:
         token = _VALUE_TRIM.sub("", token)
-        if _NAME.match(token) and not _DATE.search(token):
+        if _NAME.match(token) and not _ACTION_WORD.match(token) and not is_outlet_name(token):
             return token
     return None
+
+
+def _loose_outlet(tokens: list[str]) -> str | None:
+    """A bare outlet name beside the date (2018年12月28日 19:55 新京报): the source."""
+    for token in tokens:
+        token = _VALUE_TRIM.sub("", token)
+        if token and is_outlet_name(token) and not _DATE.search(token) and not _HAS_COLON.search(token):
+            return token
+    return None
+
+
+def author_fields(value: str) -> MetaFields:
+    """A <meta name=author> value: a person is the author, an outlet the source; ids, e-mails and
+    template defaults (name, email@…) say nothing."""
+    value = _VALUE_TRIM.sub("", _EMAIL.sub("", value).strip(" ,，;；/|"))
+    if not value or _DIGITS.match(value) or _PLACEHOLDER.match(value):
+        return MetaFields()
+    if is_outlet_name(value):
+        return MetaFields(source_outlet=value)
+    return MetaFields(author=value)
 
 
 def parse_meta_line(line: str) -> MetaFields:
@@ -92,6 +159,8 @@ def parse_meta_line(line: str) -> MetaFields:
     byline = _BYLINE.match(line)
     if byline:
         return MetaFields(author=byline.group("name").split()[0])
+    if _is_bar_meta(line):
+        line = _with_colons(line)
     source = author = editor = None
     loose: list[str] = []
     for key, text in _segments(line):
@@ -105,4 +174,4 @@ def parse_meta_line(line: str) -> MetaFields:
             editor = editor or first
         elif key is None:
             loose += [t for t in tokens if not _TIME.match(t) and not _DATE.search(t)]
-    return MetaFields(parse_date(line), source, author or _loose_name(loose), editor)
+    return MetaFields(parse_date(line), source or _loose_outlet(loose), author or _loose_name(loose), editor)

@@ -19,9 +19,17 @@ _ENUMERATED = re.compile(
     r"^(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．]|\d{1,2}\.(?!\d)"
     r"|第[一二三四五六七八九十百\d]+[章节部分条篇]|[①-⑳])"
 )
+# A credit may be followed by the outlet that ran the photo (…公安分局供图 华龙网): one short word.
 _PHOTO_CREDIT = re.compile(
-    r"(?:摄|摄影|供图|图片来源\S*|图源\S*|资料图|资料图片|视频截图|截图|图片)\s*[)）]?$|^[(（]?(?:图为|图片|图注|图：|图:)"
+    r"(?:摄|摄影|供图|图片来源\S*|图源\S*|资料图|资料图片|视频截图|截图|图片)\s*[)）]?(?:\s+[^\s，。,；;：:]{2,10})?$"
+    r"|^[(（]?(?:图为|图片|图注|图：|图:)|^[▲△]"
 )
+# A caption written as a sentence: opened by a ▲ photo marker (▲图片来自视频截图。), or a sentence
+# followed by its photographer (…开往襄阳。 通讯员刘娟 摄, …纸片。 小花母亲供图).
+_SENTENCE_CAPTION = re.compile(r"^[▲△]|[。！？!?]\s*[^。！？!?\s]{0,16}\s?(?:摄|供图)\s*[)）]?$")
+# Captions are a sentence or two: the longest ▲ caption on the gne/ dev pages has 27 characters, a
+# caption with a credit 40; a longer line is a paragraph that happens to end in 摄.
+SENTENCE_CAPTION_MAX_CHARS = 120
 
 
 def ends_sentence(line: str) -> bool:
@@ -42,5 +50,10 @@ def is_enumerated(line: str) -> bool:
 
 
 def is_photo_credit(line: str) -> bool:
-    """Ends with a photographer credit (…摄, 供图) or opens like a caption (图为…)."""
+    """Ends with a photographer credit (…摄, 供图) or opens like a caption (图为…, ▲)."""
     return _PHOTO_CREDIT.search(line) is not None
+
+
+def is_sentence_caption(line: str) -> bool:
+    """A photo caption that reads as a sentence (▲…。, …。 记者某某 摄): not article text."""
+    return len(line) <= SENTENCE_CAPTION_MAX_CHARS and _SENTENCE_CAPTION.search(line) is not None
