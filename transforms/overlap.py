@@ -23,33 +23,35 @@ PASSAGE_SCHEMA = pa.schema(
 )
 
 # Character n-gram size: 3-grams of Chinese characters are specific enough that two unrelated
-# sentences rarely share more than one or two, while a reworded sentence keeps most of them
-# (seed 000/001's shared passages keep 55-90 % of the smaller side's 3-grams).
+# sentences rarely share more than one or two (dev pages: 0.3 per random passage pair), while a
+# reworded sentence keeps most of them (seed 000/001's shared passages keep 55-90 % of the smaller
+# side's 3-grams). 2-grams raise a reworded pair's Jaccard but random pairs share 0.64 on average.
 SHINGLE_CHARS = 3
-# LSH banding: BANDS bands of BAND_ROWS MinHash values each. With 4 rows a passage pair of
-# Jaccard 0.5 collides in a band with p = 0.0625, so in one of 24 bands with p = 0.79; a chance
-# pair of Jaccard 0.05 collides with p = 6e-6 per band (measured trade-off in benchmarks/overlap.py).
-BAND_ROWS = 4
-BANDS = 24
-NUM_PERM = BANDS * BAND_ROWS
+# One-permutation hashing: every shingle hash falls into one of BINS bins (its high bits) and each
+# bin keeps its minimum, O(1) per shingle instead of one multiply per permutation. A passage of 45
+# characters fills about 24 of 32 bins; more bins would mostly stay empty (no densification: an
+# empty bin is no evidence, so bands that touch one are not emitted).
+BINS = 32
+# A band is the pair of bins (i, i + offset): two exact bin minima, so two passages of Jaccard J
+# collide in a band with p ~ (0.75 J)^2 (0.09 at J = 0.4, 0.0001 at J = 0.013, the dev pages'
+# random pair). Offsets 1 and 2 give 2 x BINS = 64 bands, ~6 collisions per shared reworded passage
+# (benchmarks/overlap.py: recall vs candidates measured for offsets (16,), (1, 16), (1, 2), (1, 2, 3)).
+BAND_OFFSETS = (1, 2)
+BANDS = BINS * len(BAND_OFFSETS)
 # A passage shorter than this (normalised characters) carries too little to match on its own
 # ("刘三江称。", "据悉,"): it is merged into its neighbour. Shortest full clause in the seeds is ~12.
 MIN_PASSAGE_CHARS = 12
-# Shingle hashing works on this many shingles at a time, so the (shingles x permutations) matrix
-# stays near 25 MB.
-CHUNK_SHINGLES = 32_768
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!…])(?![。！？!…”’」』\"'）)])|(?<=[。！？!…][”’」』\"'）)])")
+_SENTENCE = re.compile(r"[^。！？!…\n]+(?:[。！？!…]+[”’」』\"'）)]?)?|[。！？!…]+[”’」』\"'）)]?")
 _NON_WORD = re.compile(r"[\W_]+")
-_SPACES = re.compile(r"\s+")
 
-# Fixed seeds make signatures of old documents comparable with new ones across runs and machines.
-_RNG = np.random.default_rng(20230822)
-_PERM_A = (_RNG.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)).astype(np.uint64)
-_PERM_B = _RNG.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64).astype(np.uint64)
-_BAND_SALT = _RNG.integers(1, 2**63, size=BANDS, dtype=np.uint64).astype(np.uint64)
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_EMPTY_SIG = np.uint64(0xFFFFFFFF)
+_C1 = np.uint64(0x9E3779B97F4A7C15)
+_C2 = np.uint64(0xBF58476D1CE4E5B9)
+_C3 = np.uint64(0x94D049BB133111EB)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_EMPTY = np.uint64(1 << 40)  # above every 32-bit bin minimum
+# Fixed salts make band hashes of old documents comparable with new ones across runs and machines.
+_BAND_SALT = np.random.default_rng(20230822).integers(1, 2**63, size=BANDS, dtype=np.uint64).astype(np.uint64)
 
 
 def normalise(text: str) -> str:
@@ -57,88 +59,98 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+def _mix(x: U64) -> U64:
+    """splitmix64 finaliser: a well-spread 64-bit hash of each element."""
+    x = x * _C1
+    x ^= x >> np.uint64(31)
+    x *= _C2
+    x ^= x >> np.uint64(29)
+    x *= _C3
+    x ^= x >> np.uint64(32)
+    return x
+
+
 def _sentences(text: str) -> list[str]:
     """Sentences (closing quotes stay with their sentence); lists joined by ';' stay one passage."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        for piece in _SENTENCE_END.split(line):
-            piece = _SPACES.sub(" ", piece).strip()
-            if piece:
-                out.append(piece)
+    out = []
+    for piece in _SENTENCE.findall(text):
+        piece = " ".join(piece.split())
+        if piece:
+            out.append(piece)
     return out
 
 
-def split_passages(text: str) -> list[str]:
-    """Passages: sentences, with fragments too short to match merged into the previous one."""
+def split_keyed(text: str) -> tuple[list[str], list[str]]:
+    """Passages (short fragments merged into a neighbour) and their normalised keys, in one pass."""
     passages: list[str] = []
-    pending = ""
+    keys: list[str] = []
+    pending, pending_key = "", ""
     for sentence in _sentences(text):
-        if not normalise(sentence):
+        key = normalise(sentence)
+        if not key:
             if passages:
                 passages[-1] += sentence
             continue
         if pending:
-            sentence = pending + sentence
-            pending = ""
-        if len(normalise(sentence)) >= MIN_PASSAGE_CHARS:
+            sentence, key = pending + sentence, pending_key + key
+            pending, pending_key = "", ""
+        if len(key) >= MIN_PASSAGE_CHARS:
             passages.append(sentence)
+            keys.append(key)
         elif passages:
             passages[-1] += sentence
+            keys[-1] += key
         else:
-            pending = sentence
+            pending, pending_key = sentence, key
     if pending:
         passages.append(pending)
-    return passages
+        keys.append(pending_key)
+    return passages, keys
 
 
-def _shingle_ids(keys: Sequence[str]) -> tuple[U64, npt.NDArray[np.int64]]:
-    """Exact 63-bit ids of every character n-gram of every key, and each key's first shingle index."""
-    lengths = np.fromiter((max(len(k) - SHINGLE_CHARS + 1, 1) for k in keys), np.int64, len(keys))
-    padded = "".join(k.ljust(SHINGLE_CHARS, "\0") for k in keys)
-    cps = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def split_passages(text: str) -> list[str]:
+    """Passages: sentences, with fragments too short to match merged into the previous one."""
+    return split_keyed(text)[0]
+
+
+def _shingle_hashes(keys: Sequence[str]) -> tuple[U64, npt.NDArray[np.int64]]:
+    """64-bit hash of every character n-gram of every key (a short key is one n-gram), and its key."""
+    padded = [k if len(k) >= SHINGLE_CHARS else k.ljust(SHINGLE_CHARS, "\0") for k in keys]
+    lengths = np.fromiter(map(len, padded), np.int64, len(padded))
+    cps = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(len(padded), dtype=np.int64), lengths)
     # Code points fit in 21 bits, so three of them pack into one 63-bit id without collisions.
     ids = (cps[:-2] << np.uint64(42)) | (cps[1:-1] << np.uint64(21)) | cps[2:]
-    key_lens = np.fromiter((max(len(k), SHINGLE_CHARS) for k in keys), np.int64, len(keys))
-    key_starts = np.concatenate(([0], np.cumsum(key_lens)[:-1]))
-    # Keep only n-grams that start inside a key and end before the next one begins.
-    keep = np.repeat(key_starts, lengths) + (
-        np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    )
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return ids[keep], starts.astype(np.int64)
+    inside = owner[:-2] == owner[2:]
+    return _mix(ids[inside]), owner[:-2][inside]
 
 
-def minhash_signatures(keys: Sequence[str]) -> npt.NDArray[np.uint32]:
-    """MinHash (keys x NUM_PERM) over character n-grams, all keys in one vectorised pass."""
-    sig = np.full((len(keys), NUM_PERM), _EMPTY_SIG, dtype=np.uint64)
+def bin_minima(keys: Sequence[str]) -> U64:
+    """One-permutation MinHash (keys x BINS): each bin's minimum 32-bit hash, _EMPTY where no shingle fell."""
+    sig = np.full(len(keys) * BINS, _EMPTY, dtype=np.uint64)
     if not keys:
-        return sig.astype(np.uint32)
-    ids, starts = _shingle_ids(keys)
-    owner = np.repeat(np.arange(len(keys)), np.diff(np.append(starts, len(ids))))
-    for lo in range(0, len(ids), CHUNK_SHINGLES):
-        chunk = ids[lo : lo + CHUNK_SHINGLES]
-        # Multiply-shift hashing (Dietzfelbinger): (a*x + b) mod 2^64, top 32 bits; in place.
-        hashed = np.multiply(chunk[:, None], _PERM_A[None, :])
-        hashed += _PERM_B[None, :]
-        hashed >>= np.uint64(32)
-        own = owner[lo : lo + CHUNK_SHINGLES]
-        cut = np.flatnonzero(np.diff(own)) + 1
-        seg_start = np.concatenate(([0], cut))
-        mins = np.minimum.reduceat(hashed, seg_start, axis=0)
-        rows = own[seg_start]
-        sig[rows] = np.minimum(sig[rows], mins)
-    return sig.astype(np.uint32)
+        return sig.reshape(0, BINS)
+    hashes, owner = _shingle_hashes(keys)
+    slot = owner.astype(np.uint64) * np.uint64(BINS) + (hashes >> np.uint64(64 - BINS.bit_length() + 1))
+    # One sort by (slot, value) puts each bin's minimum first in its run.
+    packed = (slot << np.uint64(32)) | (hashes & _LOW32)
+    packed.sort()
+    slots = packed >> np.uint64(32)
+    first = np.flatnonzero(np.concatenate(([True], slots[1:] != slots[:-1])))
+    sig[slots[first].astype(np.int64)] = packed[first] & _LOW32
+    return sig.reshape(len(keys), BINS)
 
 
-def band_hashes(signatures: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
-    """One 64-bit hash per band; the band number is mixed in, so all bands share one hash space."""
-    n = signatures.shape[0]
-    rows = signatures.astype(np.uint64).reshape(n, BANDS, BAND_ROWS)
-    acc = np.broadcast_to(_BAND_SALT, (n, BANDS)).copy()
-    for r in range(BAND_ROWS):
-        acc = (acc ^ rows[:, :, r]) * _MIX
-        acc ^= acc >> np.uint64(29)
-    return acc.view(np.int64)
+def band_hashes(minima: U64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Band hashes (keys x BANDS) of bin pairs (i, i + offset), and which bands have both bins filled."""
+    filled = minima != _EMPTY
+    pairs = [
+        ((minima << np.uint64(32)) | np.roll(minima, -d, axis=1), filled & np.roll(filled, -d, axis=1))
+        for d in BAND_OFFSETS
+    ]
+    values = np.concatenate([v for v, _ in pairs], axis=1)
+    ok = np.concatenate([f for _, f in pairs], axis=1)
+    return _mix(values ^ _BAND_SALT[None, :]).view(np.int64), ok
 
 
 def passage_rows_batch(doc_ids: Sequence[str], texts: Sequence[str]) -> pa.Table:
@@ -146,15 +158,16 @@ def passage_rows_batch(doc_ids: Sequence[str], texts: Sequence[str]) -> pa.Table
     ids: list[str] = []
     nos: list[int] = []
     passages: list[str] = []
+    keys: list[str] = []
     for doc_id, text in zip(doc_ids, texts, strict=True):
-        split = split_passages(text)
+        split, split_keys = split_keyed(text)
         ids.extend([doc_id] * len(split))
         nos.extend(range(len(split)))
         passages.extend(split)
-    keys = [normalise(p) for p in passages]
-    bands = band_hashes(minhash_signatures(keys))
-    flat = pa.array(bands.reshape(-1), type=pa.int64())
-    offsets = pa.array(np.arange(0, (len(keys) + 1) * BANDS, BANDS, dtype=np.int32))
+        keys.extend(split_keys)
+    hashes, ok = band_hashes(bin_minima(keys))
+    flat = pa.array(hashes[ok], type=pa.int64())
+    offsets = pa.array(np.concatenate(([0], np.cumsum(ok.sum(axis=1)))).astype(np.int32))
     return pa.table(
         {
             "doc_id": pa.array(ids, pa.string()),

@@ -39,20 +39,28 @@ PASSAGE_LINKS_SCHEMA = pa.schema(
     ]
 )
 
-# Two documents are candidates when their passages collide in at least this many LSH bands in all;
-# one collision happens by chance between unrelated passages, a shared passage of Jaccard >= 0.5
-# collides in 1.5 of 24 bands on average (seeds 000/001: 23 collisions).
-MIN_BAND_HITS = 2
+# Two documents are candidates when their passages collide in at least this many LSH bands in all
+# (summed over every passage pair of the two documents): a shared reworded passage collides in ~6 of
+# 64 bands, an unrelated pair in 1-2 by chance (benchmarks/overlap.py at 10k documents: thresholds
+# 2..6 keep planted-overlap recall 0.996 while chance candidates fall from 49k to 250; 5 keeps margin).
+MIN_BAND_HITS = 5
 # ... and at least this many distinct passages on each side collide: one shared stock sentence alone
 # would otherwise make every pair of its documents a candidate (an overlap needs two shared passages
 # anyway; the others are found by exact verification of all passage pairs of a candidate).
 MIN_CANDIDATE_PASSAGES = 2
-# A band bucket holding more documents than this is a stock phrase: it yields no candidates (its
-# rarity weight would be at most (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.01 anyway) and keeps the self-join small.
+# A band bucket holding more documents than max(MAX_BUCKET_DOCS, corpus documents / BUCKET_SHARE_DOCS)
+# is a stock phrase: it yields no candidates (its rarity weight would be at most
+# (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.01 anyway) and keeps the self-join small. The cap grows with the
+# corpus because a real story's wording recurs in more reports as the corpus grows (one in a
+# thousand documents), while a site's stock line recurs in a fixed share of that site's pages.
 MAX_BUCKET_DOCS = 50
-# Two passages match when this share of the smaller one's n-grams is in the other (seeds 000/001:
-# shared passages 0.53-0.96, the closest unrelated sentence pair 0.39).
-PASSAGE_CONTAINMENT = 0.5
+BUCKET_SHARE_DOCS = 1000
+# Two passages match when this share of the smaller one's n-grams is in the other. Seeds 000/001's
+# shared passages: 0.53-0.96; planted reworded passages (a sixth of the words replaced): 89 % reach
+# 0.35, 92 % reach 0.3, 70 % reach 0.5; the best match of a passage in an unrelated generated
+# document reaches 0.25 in 0.05 % of cases. The closest unrelated seed sentence pair (0.39) matches,
+# but one passage match does not make an overlap (MIN_SHARED_PASSAGES, MIN_OVERLAP_WEIGHT).
+PASSAGE_CONTAINMENT = 0.3
 # ...and they share at least this many n-grams (about one clause of 12 characters).
 MIN_SHARED_SHINGLES = 10
 # A passage found in at most this many documents counts fully; above, it weighs (RARE_DF / df)^2: the
@@ -129,19 +137,31 @@ def rarity_weight(df: int) -> float:
     return min(1.0, (RARE_DF / max(df, 1)) ** 2)
 
 
+def bucket_cap(n_docs: int) -> int:
+    """Most documents a band bucket may span and still yield candidates (larger: a stock phrase)."""
+    return max(MAX_BUCKET_DOCS, n_docs // BUCKET_SHARE_DOCS)
+
+
 def _load_bands(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
-    """Band hashes in long form, and bucket sizes (documents per band hash) over the whole index."""
+    """Band hashes in long form keyed by a dense document number, bucket sizes, and the useful buckets."""
     con.execute(
-        "CREATE TEMP TABLE pb AS SELECT doc_id, passage_no, unnest(bands) AS h FROM read_parquet(?)",
+        "CREATE TEMP TABLE doc_no AS SELECT doc_id, (row_number() OVER (ORDER BY doc_id))::INTEGER AS dn "
+        "FROM (SELECT DISTINCT doc_id FROM read_parquet(?))",
         [files],
     )
     con.execute(
-        "CREATE TEMP TABLE bucket AS SELECT h, count(DISTINCT doc_id) AS n_docs FROM pb "
+        "CREATE TEMP TABLE pb AS SELECT n.dn, p.passage_no, unnest(p.bands) AS h "
+        "FROM read_parquet(?) p JOIN doc_no n USING (doc_id)",
+        [files],
+    )
+    n_docs = con.execute("SELECT count(*) FROM doc_no").fetchall()[0][0]
+    con.execute(
+        "CREATE TEMP TABLE bucket AS SELECT h, count(DISTINCT dn) AS n_docs FROM pb "
         "GROUP BY h HAVING count(*) > 1"
     )
     con.execute(
-        "CREATE TEMP TABLE hot AS SELECT pb.doc_id, pb.passage_no, pb.h FROM pb JOIN bucket USING (h) "
-        f"WHERE bucket.n_docs BETWEEN 2 AND {MAX_BUCKET_DOCS}"
+        "CREATE TEMP TABLE hot AS SELECT pb.dn, pb.passage_no, pb.h FROM pb JOIN bucket USING (h) "
+        f"WHERE bucket.n_docs BETWEEN 2 AND {bucket_cap(int(n_docs))}"
     )
 
 
@@ -149,21 +169,28 @@ def _candidate_pairs(
     con: duckdb.DuckDBPyConnection, new_doc_ids: Collection[str], previous: pa.Table | None
 ) -> set[tuple[str, str]]:
     """Document pairs that touch a new document and collide in enough bands, plus previous pairs."""
-    new_docs = pa.table({"doc_id": pa.array(sorted(new_doc_ids), pa.string())})
-    con.register("new_docs", new_docs)
+    con.register("new_ids", pa.table({"doc_id": pa.array(sorted(new_doc_ids), pa.string())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE new_docs AS SELECT dn FROM doc_no JOIN new_ids USING (doc_id)")
     rows = con.execute(
         f"""
-        SELECT least(x.doc_id, y.doc_id) AS a, greatest(x.doc_id, y.doc_id) AS b
-        FROM hot x JOIN new_docs n ON n.doc_id = x.doc_id
-        JOIN hot y ON y.h = x.h AND y.doc_id <> x.doc_id
-        LEFT JOIN new_docs ny ON ny.doc_id = y.doc_id
-        WHERE ny.doc_id IS NULL OR x.doc_id < y.doc_id
-        GROUP BY 1, 2 HAVING count(*) >= {MIN_BAND_HITS}
-            AND count(DISTINCT x.passage_no) >= {MIN_CANDIDATE_PASSAGES}
-            AND count(DISTINCT y.passage_no) >= {MIN_CANDIDATE_PASSAGES}
+        WITH hits AS (
+            SELECT least(x.dn, y.dn) AS a, greatest(x.dn, y.dn) AS b,
+                   CASE WHEN x.dn < y.dn THEN x.passage_no ELSE y.passage_no END AS pa,
+                   CASE WHEN x.dn < y.dn THEN y.passage_no ELSE x.passage_no END AS pb
+            FROM hot x SEMI JOIN new_docs n ON n.dn = x.dn
+            JOIN hot y ON y.h = x.h AND y.dn <> x.dn
+            WHERE y.dn NOT IN (SELECT dn FROM new_docs) OR x.dn < y.dn
+        ), pairs AS (
+            SELECT a, b FROM hits GROUP BY a, b
+            HAVING count(*) >= {MIN_BAND_HITS}
+                AND count(DISTINCT pa) >= {MIN_CANDIDATE_PASSAGES}
+                AND count(DISTINCT pb) >= {MIN_CANDIDATE_PASSAGES}
+        )
+        SELECT da.doc_id, db.doc_id FROM pairs
+        JOIN doc_no da ON da.dn = pairs.a JOIN doc_no db ON db.dn = pairs.b
         """
     ).fetchall()
-    pairs = {(str(a), str(b)) for a, b in rows}
+    pairs = {(min(str(a), str(b)), max(str(a), str(b))) for a, b in rows}
     if previous is not None and previous.num_rows:
         prev_a = previous.column("doc_a").to_pylist()
         prev_b = previous.column("doc_b").to_pylist()
@@ -177,8 +204,11 @@ def _load_passages(
     """Passages of the given documents, with n-gram sets and rarity weights from bucket sizes."""
     con.register("involved", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
     df_rows = con.execute(
-        "SELECT pb.doc_id, pb.passage_no, max(bucket.n_docs) FROM pb JOIN involved USING (doc_id) "
-        "JOIN bucket USING (h) GROUP BY ALL"
+        # A passage's document frequency: the median bucket size over its bands. A stock sentence's
+        # bands all hold its documents; a rare passage has a few bands on pairs of common n-grams.
+        "SELECT n.doc_id, pb.passage_no, quantile_disc(coalesce(bucket.n_docs, 1), 0.5) "
+        "FROM pb JOIN doc_no n USING (dn) JOIN involved USING (doc_id) LEFT JOIN bucket USING (h) "
+        "GROUP BY ALL"
     ).fetchall()
     df = {(str(d), int(n)): int(k) for d, n, k in df_rows}
     rows = con.execute(
