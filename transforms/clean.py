@@ -47,7 +47,20 @@ MIN_HEADLINE_CHARS = 6
 _TITLE_SEPARATOR = re.compile(r"\s*(?:_+|[|｜]|\s[-–—]+\s|-{2,}|—{2,}|(?<!\d)[-–—](?!\d))\s*")
 # Characters that may stand right beside the headline inside a <title>: separators, a space, brackets.
 _TITLE_EDGES = frozenset("-–—_|｜ ·•]】)）>›»")
-_HTML_DATE_KEYS = ("article:published_time", "pubdate", "publishdate", "publish_date", "date", "ptime")
+# Publication date keys first; a page that gives only its last update (an encyclopedia entry) is
+# dated by it.
+_HTML_DATE_KEYS = (
+    "article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "datepublished",
+    "firstpublishedtime",
+    "date",
+    "ptime",
+    "datemodified",
+    "dateupdate",
+)
 _HTML_AUTHOR_KEYS = ("author", "article:author")
 _HTML_SOURCE_KEYS = ("source", "article:source")
 

@@ -23,7 +23,7 @@ BARE_KEY_MIN_PARTS = 2
 # Keys as they open a field: at line start or after a space/bracket, so 会议时间： in a notice is content.
 _KEY = re.compile(
     r"(?:^|(?<=[\s(（【\[|｜]))"
-    r"(?P<key>(?:发布|发表|更新|出版|录入|上传)?(?:时间|日期)|来源|出处|作者|责任编辑|编辑|责编|记者|通讯员"
+    r"(?P<key>(?:发布|发表|更新|出版|录入|上传)?(?:时间|日期)|(?:稿件|文章|本文|信息|新闻)?来源|出处|作者|责任编辑|编辑|责编|记者|通讯员"
     r"|浏览(?:次数|量)?|阅读(?:量|数)?|点击(?:数|量)?)(?:于)?\s*[:：]"
 )
 # Parts of a bar-separated meta line whose key has no colon: 来源CSDN, 作者魏星, 发表于2014-08-24.
@@ -166,7 +166,7 @@ def parse_meta_line(line: str) -> MetaFields:
     for key, text in _segments(line):
         tokens = text.split()
         first = _clean_value(tokens[0]) if tokens else None
-        if key == "来源" or key == "出处":
+        if key is not None and (key.endswith("来源") or key == "出处"):
             source, loose = source or first, loose + tokens[1:]
         elif key in ("作者", "记者", "通讯员"):
             author = author or first
