@@ -1,6 +1,6 @@
 """Recall and precision of the passage-level matcher on planted pairs, with datasketch as baseline.
 
-Usage: .venv/bin/python benchmarks/overlap.py --docs 10000 [--seed 1]
+Usage: .venv/bin/python benchmarks/overlap.py --docs 10000 [--seed 1] [--baseline-docs 20000]
 
 A generated corpus (benchmarks/planted.py) holds planted duplicates (reposts with small edits) and
 planted overlaps (4-6 reworded shared passages); everything else is unrelated, but shares stock
@@ -100,8 +100,10 @@ def run_datasketch(docs: dict[str, str]) -> tuple[set[tuple[str, str]], float]:
     return found, time.perf_counter() - t0
 
 
-def per_doc_vs_batch(docs: dict[str, str], n: int = 2000) -> tuple[float, float]:
-    """Seconds for n documents: one passage_rows call each vs one passage_rows_batch call."""
+def per_doc_vs_batch(docs: dict[str, str], n: int = 2000) -> tuple[float, float, float, int]:
+    """Seconds for n documents: one passage_rows call each, one batch call, OpenCC t2s; and chars."""
+    import opencc
+
     ids = list(docs)[:n]
     t0 = time.perf_counter()
     for d in ids:
@@ -109,7 +111,12 @@ def per_doc_vs_batch(docs: dict[str, str], n: int = 2000) -> tuple[float, float]
     single = time.perf_counter() - t0
     t0 = time.perf_counter()
     passage_rows_batch(ids, [docs[d] for d in ids])
-    return single, time.perf_counter() - t0
+    batch = time.perf_counter() - t0
+    converter = opencc.OpenCC("t2s")
+    t0 = time.perf_counter()
+    for d in ids:
+        converter.convert(docs[d])
+    return single, batch, time.perf_counter() - t0, sum(len(docs[d]) for d in ids)
 
 
 def main() -> None:
@@ -118,6 +125,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--baseline-docs", type=int, default=0, help="run datasketch on the first N docs only")
     args = ap.parse_args()
     t0 = time.perf_counter()
     docs, planted = generate(args.docs, np.random.default_rng(args.seed))
@@ -127,8 +135,11 @@ def main() -> None:
         f"({sum(r == 'duplicate' for r in planted.values())} duplicate), {time.perf_counter() - t0:.1f} s"
     )
     truth = set(planted)
-    single, batch = per_doc_vs_batch(docs)
-    print(f"passage rows, 2000 docs: per-document calls {single:.2f} s, one batch call {batch:.2f} s")
+    single, batch, t2s, n_chars = per_doc_vs_batch(docs)
+    print(
+        f"passage rows, 2000 docs ({n_chars / 1e6:.1f} M chars): per-document calls {single:.2f} s, "
+        f"one batch call {batch:.2f} s, OpenCC t2s {t2s:.2f} s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         found, relations, t_sign, t_match = run_ours(docs, Path(tmp))
     recall, precision = score(found, truth)
@@ -144,6 +155,11 @@ def main() -> None:
             f"{len(got) / max(len(sub), 1):.4f}"
         )
     if not args.no_baseline:
+        if 0 < args.baseline_docs < len(docs):
+            docs = dict(list(docs.items())[: args.baseline_docs])
+            planted = {p: r for p, r in planted.items() if p[0] in docs and p[1] in docs}
+            truth = set(planted)
+            print(f"baseline on the first {len(docs)} documents ({len(truth)} planted pairs among them)")
         base, t_base = run_datasketch(docs)
         b_recall, b_precision = score(base, truth)
         print(

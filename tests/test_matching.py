@@ -11,7 +11,7 @@ import pytest
 
 from tests.overlap_fixtures import UNRELATED_PAGES, dev_page_body, documents_table, seed_body, write_passages
 from transforms.overlap import split_passages
-from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus, rarity_weight
+from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, bucket_cap, match_corpus, rarity_weight
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 # Five sentences of seed 003, reworded by hand (order, particles, words and punctuation changed).
@@ -146,6 +146,11 @@ def test_incremental_run_finds_pairs_with_old_documents(tmp_path: Path, bodies: 
 @pytest.mark.parametrize(("df", "weight"), [(1, 1.0), (5, 1.0), (10, 0.25), (500, 0.0001)])
 def test_rarity_weight(df: int, weight: float) -> None:
     assert rarity_weight(df) == weight
+
+
+@pytest.mark.parametrize(("n_docs", "cap"), [(5, 50), (10_000, 50), (100_000, 100), (1_000_000, 1000)])
+def test_bucket_cap_grows_with_corpus(n_docs: int, cap: int) -> None:
+    assert bucket_cap(n_docs) == cap
 
 
 def test_event_reports_view(tmp_path: Path, bodies: dict[str, str]) -> None:
