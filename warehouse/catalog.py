@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.pinned import pin_current_version
 from warehouse.schema import ALL_TABLES
 
 CATALOG_NAME = "catalog.duckdb"
@@ -84,4 +85,6 @@ def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
     path = root / CATALOG_NAME
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {root}: run `zhnews run` first")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
+    pin_current_version(con, root)  # every query of this connection reads one committed version
+    return con
