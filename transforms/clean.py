@@ -41,6 +41,10 @@ MAX_TITLE_BLOCKS = 4
 # A headline inside <title> is at least this long: shorter parts are site or channel names (新华网,
 # 新闻动态) that <title>s carry around the headline (the same cut-off as html.MIN_HEADLINE_CHARS).
 MIN_HEADLINE_CHARS = 6
+# A <title> opens with its headline unless a later part is more than this many times longer than the
+# first (明日股市预测--<32-character headline>); site names on the dev pages are at most as long as the
+# headline they follow (蔡健雅_百度百科).
+HEADLINE_PART_RATIO = 2
 # Separators between the headline and the site/channel names in a <title>: "标题_新闻_某某网",
 # "标题 - 某某网", "标题-某某网", "栏目--标题", "标题|某某网", "标题｜某某网", "标题——某某网". A dash between
 # digits is a range (1-10月), not a separator.
@@ -131,9 +135,13 @@ def _strip_edge_chrome(text: str) -> str:
 
 
 def title_tag_headline(title_tag: str) -> str | None:
-    """The longest separator-delimited part of a <title> (标题_新闻_某某网, 栏目--标题 -> 标题)."""
+    """The headline part of a <title>: the first part (标题_新闻_某某网, 蔡健雅_百度百科), or a much longer
+    later one when the site or channel comes first (栏目--标题)."""
     parts = [p for p in _TITLE_SEPARATOR.split(_SPACES.sub(" ", title_tag.strip())) if p]
-    return max(parts, key=len) if parts else None
+    if not parts:
+        return None
+    longest = max(parts, key=len)
+    return longest if len(longest) > HEADLINE_PART_RATIO * len(parts[0]) else parts[0]
 
 
 def _h1_is_headline(h1: str, title_tag: str | None) -> bool:
@@ -293,6 +301,18 @@ def _label_repeats(lines: list[_Line], title: str | None) -> None:
         norm = normalise_line(line.key)
         if norm and counts[norm] > 1:
             _set(line, "boilerplate", "repeated_line")
+
+
+def _chrome_editor(lines: list[_Line]) -> str | None:
+    """An editor credit the DOM put inside a chrome box (责任编辑： beside the share bar): the article's
+    editor. Only a line that names nothing but the editor counts (dates in chrome are other articles')."""
+    for line in lines:
+        if line.label != "boilerplate" or not line.reason.startswith("dom_") or not is_meta_line(line.key):
+            continue
+        fields = parse_meta_line(line.key)
+        if fields.editor is not None and fields == MetaFields(editor=fields.editor):
+            return fields.editor
+    return None
 
 
 def _label_common(lines: list[_Line], common_lines: Collection[int]) -> None:
@@ -521,12 +541,13 @@ def clean_document(
     body = [ln for ln in lines if ln.label == "body"]
     body_simplified = [_strip_edge_chrome(ln.simplified) for ln in body]
     fields = meta.merged()
+    editor = fields.editor or _chrome_editor(lines)
     metadata = Metadata(
         title=meta.title,
         published_date=fields.published_date or page_meta.published_date,
         source_outlet=fields.source_outlet or page_meta.source_outlet,
         author=fields.author or page_meta.author,
-        editor=fields.editor,
+        editor=editor,
     )
     return CleanDocument(
         script=script,  # type: ignore[arg-type]

@@ -20,9 +20,10 @@ OUTLET_MAX_CHARS = 20
 # a | in it by its parts: at least two of them open with a key or a date.
 BARE_KEY_MIN_PARTS = 2
 
-# Keys as they open a field: at line start or after a space/bracket, so 会议时间： in a notice is content.
+# Keys as they open a field: at line start, after a space/bracket or right after an outlet's name
+# (来源：证券时报网作者：…), so 会议时间： in a notice is content.
 _KEY = re.compile(
-    r"(?:^|(?<=[\s(（【\[|｜]))"
+    r"(?:^|(?<=[\s(（【\[|｜])|(?<=[网报社台刊]))"
     r"(?P<key>(?:发布|发表|更新|出版|录入|上传)?(?:时间|日期)|(?:稿件|文章|本文|信息|新闻)?来源|出处|作者|责任编辑|编辑|责编|记者|通讯员"
     r"|浏览(?:次数|量)?|阅读(?:量|数)?|点击(?:数|量)?)(?:于)?\s*[:：]"
 )
@@ -43,7 +44,8 @@ _OUTLET_END = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Template defaults left in <meta name="author"> (content="name, email@…"): no one's name.
 _PLACEHOLDER = re.compile(
-    r"^(?:name|author|admin|administrator|editor|user|unknown|null|none|作者|佚名|匿名)$", re.I
+    r"^(?:name|author|admin|administrator|editor|user|unknown|null|none|作者|佚名|匿名|未知|网络|网络整理|本站|管理员|系统管理员)$",
+    re.I,
 )
 _DIGITS = re.compile(r"^[\d\s]+$")
 # A token with a colon carries a key the key regex did not take (本文来源：…): not a bare name.
@@ -174,4 +176,6 @@ def parse_meta_line(line: str) -> MetaFields:
             editor = editor or first
         elif key is None:
             loose += [t for t in tokens if not _TIME.match(t) and not _DATE.search(t)]
+    author = None if author and _PLACEHOLDER.match(author) else author
+    editor = None if editor and _PLACEHOLDER.match(editor) else editor
     return MetaFields(parse_date(line), source or _loose_outlet(loose), author or _loose_name(loose), editor)
