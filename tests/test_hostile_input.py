@@ -379,3 +379,21 @@ def test_deadline_worker_in_a_daemonic_process_checks_after_the_item(monkeypatch
     assert answers[1] == Crashed("ValueError: bad item")
     assert isinstance(answers[2], TimedOut)
     assert answers[2].seconds >= 0.3
+
+
+def test_scan_refuses_what_is_not_a_regular_file_inside_the_folder(tmp_path: Path) -> None:
+    """A FIFO would block a reader for ever; links out of the folder or to folders are not followed."""
+    root = tmp_path / "seeds"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "page.txt").write_text(ARTICLE)
+    os.mkfifo(root / "pipe.txt")
+    (root / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (root / "linked_dir").symlink_to(tmp_path)
+    (root / "inside_link.txt").symlink_to(root / "sub" / "page.txt")
+    plan = scan(root, {})
+    assert sorted((r.doc_id, r.reason) for r in plan.refused) == [
+        ("dangling.txt", "broken_symlink"),
+        ("linked_dir", "symlink_outside_seeds"),
+        ("pipe.txt", "not_a_regular_file"),
+    ]
+    assert [s.doc_id for s in plan.to_process] == ["inside_link.txt", "sub/page.txt"]
