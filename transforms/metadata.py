@@ -20,10 +20,10 @@ OUTLET_MAX_CHARS = 20
 # a | in it by its parts: at least two of them open with a key or a date.
 BARE_KEY_MIN_PARTS = 2
 
-# Keys as they open a field: at line start, after a space/bracket or right after an outlet's name
-# (来源：证券时报网作者：…), so 会议时间： in a notice is content.
+# Keys as they open a field: at line start, after a space/bracket, a time (12:11来源：) or an outlet's
+# name (来源：证券时报网作者：…), so 会议时间： in a notice is content.
 _KEY = re.compile(
-    r"(?:^|(?<=[\s(（【\[|｜])|(?<=[网报社台刊]))"
+    r"(?:^|(?<=[\s(（【\[|｜\d])|(?<=[网报社台刊]))"
     r"(?P<key>(?:发布|发表|更新|出版|录入|上传)?(?:时间|日期)|(?:稿件|文章|本文|信息|新闻)?来源|出处|作者|责任编辑|编辑|责编|记者|通讯员"
     r"|浏览(?:次数|量)?|阅读(?:量|数)?|点击(?:数|量)?)(?:于)?\s*[:：]"
 )
