@@ -77,7 +77,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     os.environ.setdefault(
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_TIMEOUT_SECONDS
     )
-    from flows.process import process_seeds
     from flows.runners import RunnerChoiceError, choose_runner, make_task_runner, shared_api
 
     try:
@@ -85,6 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunnerChoiceError as error:
         print(f"zhnews: {error}", file=sys.stderr)
         return 2
+    from flows.process import process_seeds  # after the check: its default runner reads ZHNEWS_*
+
     options: dict[str, Any] = {"wait_seconds": args.wait}
     for name in ("shard_size", "max_file_bytes", "max_doc_seconds"):
         if getattr(args, name) is not None:
