@@ -39,9 +39,9 @@ KILLS = 4
 # Seed of the kill moments; set ZHNEWS_CRASH_SEED to replay a failure's exact schedule.
 CRASH_SEED = int(os.environ.get("ZHNEWS_CRASH_SEED", "20241122"))
 # Kill points spread over a recorded commit, plus its last operations: the trace of a commit ends
-# with unlink, symlink, rename (the pointer swap), fsync, six removals of old folders and the catalog.
-KILL_POINTS_SPREAD = 20
-KILL_POINTS_TAIL = 12
+# with unlink, symlink, rename (the pointer swap), fsync, removal of the old version and the catalog.
+KILL_POINTS_SPREAD = 10
+KILL_POINTS_TAIL = 8
 NEW_ARTICLE = (
     "新华社北京电 国家统计局今天发布数据，前三季度全国规模以上工业增加值同比增长百分之五。\n"
     "国家统计局新闻发言人表示，工业生产稳中有升，高技术制造业增长较快，新动能持续壮大。\n"
@@ -52,9 +52,9 @@ NEW_ARTICLE = (
 def commit_kill_points(operations: int, seed: int) -> list[int]:
     """Every STEP-th file operation of a commit (offset by the seed), and each of the last ones.
 
-    A commit has ~100 operations and each kill point costs a process and a copy of the warehouse
-    (~1 s here); a spread of ~20 plus the tail (pointer swap, fsync, clean-up, catalog) keeps the test
-    to ~30 s. ZHNEWS_CRASH_SEED shifts the spread so other seeds cover the operations in between.
+    A commit has ~60 operations and each kill point costs a forked process, a copy of the warehouse
+    and its catalog (~1.5 s here); ten spread points plus the tail (pointer swap, fsync, clean-up,
+    catalog) keep the test near 30 s. ZHNEWS_CRASH_SEED shifts the spread to the operations between.
     """
     step = max(1, -(-operations // KILL_POINTS_SPREAD))
     spread = range(1 + seed % step, operations + 1, step)
