@@ -236,10 +236,11 @@ def adopt_shard(result: ShardResult, part: str, staging: Path, run_id: str) -> S
 
 def _write_with_run_id(source: Path, target: Path, run_id: str) -> None:
     """Link the rows when they already carry this run's id, else rewrite that one column."""
-    table = pq.read_table(source)
-    if "run_id" not in table.column_names or pc.all(pc.equal(table["run_id"], run_id)).as_py() is not False:
+    ids = pq.read_table(source, columns=["run_id"]).column("run_id")  # a fresh shard's rows: link them
+    if pc.all(pc.equal(ids, run_id)).as_py() is not False:
         os.link(source, target)
         return
+    table = pq.read_table(source)
     index = table.column_names.index("run_id")
     table = table.set_column(
         index, table.schema.field(index), pa.array([run_id] * table.num_rows, pa.string())
