@@ -1,8 +1,10 @@
 """The one cross-document step: candidate pairs from stored passage signatures, verified, grouped.
 
-Candidates come from DuckDB SQL over the stored LSH band hashes (only pairs that touch a document of
-this run, plus the previous run's pairs, whose passage links are rebuilt); verification is exact, on
-the character n-grams of the passages of candidate pairs only.
+Candidates come from DuckDB SQL over the stored LSH band hashes, kept to the buckets that hold a band
+of a document of this run (a semi-join, so an incremental run keeps only the rows that matter), under
+a memory limit that makes joins and aggregates spill. Verification is exact, on the character n-grams
+of the passages of new candidate pairs, a batch of documents at a time. Previous pairs are carried
+over as they are; passage links are rebuilt only for events that gained or lost a document.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.overlap import SHINGLE_CHARS, normalise
 
@@ -74,6 +77,20 @@ MIN_OVERLAP_WEIGHT = 2.0
 # Duplicate: matched passages cover this share of both bodies' characters (a repost with a
 # different lead or footer line still reaches it; overlapping reports cover 10-40 %).
 DUPLICATE_COVERAGE = 0.8
+# DuckDB's working memory in the match step. Issue 7's target is a whole run under 2 GB peak RSS;
+# Python holds a verification batch and the result tables beside it, so DuckDB gets half and its
+# joins and aggregates spill to the temp directory beyond that.
+DUCKDB_MEMORY_LIMIT = "1GB"
+# Passages of one document that take part in matching: 2,000 passages is a ~100k-character body
+# (~45 characters per passage on the dev pages), 20x a long news article; beyond it a file is a dump
+# or hostile, and every further passage would add self-join rows against all its copies.
+MAX_PASSAGES_PER_DOC = 2000
+# Above this share of new documents the band-hash semi-join would keep most rows anyway, so the
+# whole band column is used as is (a full first run: every document is new).
+FULL_SCAN_SHARE = 0.5
+# Documents whose passages are held as n-gram sets at once during verification: ~30 passages of
+# ~45 n-grams each, ~60 kB of Python objects per document, so ~300 MB per batch.
+VERIFY_BATCH_DOCS = 5000
 
 EVENT_REPORTS_SQL = """
 SELECT e.event_id,
@@ -96,6 +113,8 @@ ORDER BY e.event_id
 """Per event: the canonical report's text plus the passages only other reports add."""
 
 PassageKey = tuple[str, int]
+# A passage match: (passage_no in a, its chars, passage_no in b, its chars, containment).
+Match = tuple[int, int, int, int, float]
 
 
 @dataclass(frozen=True)
@@ -122,7 +141,7 @@ class _PairVerdict:
     """A verified document pair and the passage matches behind it."""
 
     row: dict[str, object]
-    matches: list[tuple[int, int, float]]
+    matches: list[Match]
 
 
 def shingles(key: str) -> frozenset[str]:
@@ -142,44 +161,71 @@ def bucket_cap(n_docs: int) -> int:
     return max(MAX_BUCKET_DOCS, n_docs // BUCKET_SHARE_DOCS)
 
 
-def _load_bands(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
-    """Band hashes in long form keyed by a dense document number, bucket sizes, and the useful buckets."""
+def _sql_files(files: Sequence[str]) -> str:
+    """A DuckDB list literal of file paths (a view cannot take query parameters)."""
+    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+
+
+def _connect(temp_dir: Path | None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection whose joins and aggregates spill to temp_dir instead of growing."""
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute("SET temp_directory = " + "'" + str(temp_dir).replace("'", "''") + "'")
+    return con
+
+
+def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: Sequence[str]) -> None:
+    """docs: dense numbers in the given order (new documents first); band_rows: one row per stored band."""
+    con.register("doc_list", pa.table({"doc_id": pa.array(order, pa.string())}))
     con.execute(
-        "CREATE TEMP TABLE doc_no AS SELECT doc_id, (row_number() OVER (ORDER BY doc_id))::INTEGER AS dn "
-        "FROM (SELECT DISTINCT doc_id FROM read_parquet(?))",
-        [files],
+        "CREATE TEMP TABLE docs AS SELECT doc_id, (row_number() OVER () - 1)::INTEGER AS dn FROM doc_list"
     )
+    con.unregister("doc_list")
+    # ph tells identical passages of one document apart from different ones: same normalised
+    # text, same bands; beyond MAX_PASSAGES_PER_DOC a document takes no part in candidates.
     con.execute(
-        "CREATE TEMP TABLE pb AS SELECT n.dn, p.passage_no, unnest(p.bands) AS h "
-        "FROM read_parquet(?) p JOIN doc_no n USING (doc_id)",
-        [files],
-    )
-    n_docs = con.execute("SELECT count(*) FROM doc_no").fetchall()[0][0]
-    con.execute(
-        "CREATE TEMP TABLE bucket AS SELECT h, count(DISTINCT dn) AS n_docs FROM pb "
-        "GROUP BY h HAVING count(*) > 1"
-    )
-    con.execute(
-        "CREATE TEMP TABLE hot AS SELECT pb.dn, pb.passage_no, pb.h FROM pb JOIN bucket USING (h) "
-        f"WHERE bucket.n_docs BETWEEN 2 AND {bucket_cap(int(n_docs))}"
+        "CREATE TEMP VIEW band_rows AS SELECT dn, passage_no, ph, unnest(bands) AS h FROM ("
+        "SELECT d.dn, p.passage_no, hash(p.bands) AS ph, p.bands "
+        f"FROM read_parquet({_sql_files(files)}) p JOIN docs d USING (doc_id) "
+        f"WHERE p.passage_no < {MAX_PASSAGES_PER_DOC} AND len(p.bands) > 0)"
     )
 
 
-def _candidate_pairs(
-    con: duckdb.DuckDBPyConnection, new_doc_ids: Collection[str], previous: pa.Table | None
-) -> set[tuple[str, str]]:
-    """Document pairs that touch a new document and collide in enough bands, plus previous pairs."""
-    con.register("new_ids", pa.table({"doc_id": pa.array(sorted(new_doc_ids), pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE new_docs AS SELECT dn FROM doc_no JOIN new_ids USING (doc_id)")
+def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) -> None:
+    """pb: band rows in the buckets a new document's bands fall in (all rows on a full scan), with
+    identical passages of a document kept once; bucket: documents per bucket of more than one."""
+    if full_scan:
+        con.execute("CREATE TEMP TABLE pb AS SELECT * FROM band_rows")
+    else:
+        con.execute(f"CREATE TEMP TABLE new_h AS SELECT DISTINCT h FROM band_rows WHERE dn < {n_new}")
+        con.execute("CREATE TEMP TABLE pb AS SELECT * FROM band_rows SEMI JOIN new_h USING (h)")
+    # Identical passages keep all their bands together through the semi-join, so the copies can
+    # be found among the kept rows: every copy but the first is dropped.
+    con.execute(
+        "CREATE TEMP TABLE dupes AS SELECT dn, passage_no FROM (SELECT DISTINCT dn, passage_no, ph FROM pb) "
+        "QUALIFY row_number() OVER (PARTITION BY dn, ph ORDER BY passage_no) > 1"
+    )
+    con.execute("DELETE FROM pb USING dupes WHERE pb.dn = dupes.dn AND pb.passage_no = dupes.passage_no")
+    con.execute(
+        "CREATE TEMP TABLE bucket AS SELECT h, count(*)::INTEGER AS n_docs "
+        "FROM (SELECT DISTINCT h, dn FROM pb) GROUP BY h HAVING count(*) > 1"
+    )
+
+
+def _candidate_pairs(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int) -> list[tuple[str, str]]:
+    """Document pairs that touch a new document and collide in enough bands of small buckets."""
     rows = con.execute(
         f"""
-        WITH hits AS (
-            SELECT least(x.dn, y.dn) AS a, greatest(x.dn, y.dn) AS b,
-                   CASE WHEN x.dn < y.dn THEN x.passage_no ELSE y.passage_no END AS pa,
-                   CASE WHEN x.dn < y.dn THEN y.passage_no ELSE x.passage_no END AS pb
-            FROM hot x SEMI JOIN new_docs n ON n.dn = x.dn
-            JOIN hot y ON y.h = x.h AND y.dn <> x.dn
-            WHERE y.dn NOT IN (SELECT dn FROM new_docs) OR x.dn < y.dn
+        WITH hot AS (
+            SELECT pb.dn, pb.passage_no, pb.h FROM pb JOIN bucket USING (h)
+            WHERE bucket.n_docs <= {bucket_cap(n_docs)}
+        ), hits AS (
+            SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
+            FROM hot x JOIN hot y ON y.h = x.h AND x.dn < y.dn
+            WHERE x.dn < {n_new}  -- new documents come first, so x is new whenever y is
         ), pairs AS (
             SELECT a, b FROM hits GROUP BY a, b
             HAVING count(*) >= {MIN_BAND_HITS}
@@ -187,40 +233,103 @@ def _candidate_pairs(
                 AND count(DISTINCT pb) >= {MIN_CANDIDATE_PASSAGES}
         )
         SELECT da.doc_id, db.doc_id FROM pairs
-        JOIN doc_no da ON da.dn = pairs.a JOIN doc_no db ON db.dn = pairs.b
+        JOIN docs da ON da.dn = pairs.a JOIN docs db ON db.dn = pairs.b
         """
     ).fetchall()
-    pairs = {(min(str(a), str(b)), max(str(a), str(b))) for a, b in rows}
-    if previous is not None and previous.num_rows:
-        prev_a = previous.column("doc_a").to_pylist()
-        prev_b = previous.column("doc_b").to_pylist()
-        pairs.update((str(a), str(b)) for a, b in zip(prev_a, prev_b, strict=True))
-    return pairs
+    return sorted({(min(str(a), str(b)), max(str(a), str(b))) for a, b in rows})
+
+
+def _passage_df(con: duckdb.DuckDBPyConnection, doc_ids: Collection[str], full_scan: bool) -> None:
+    """pdf: each passage's document frequency (median bucket size over its bands) for the given documents."""
+    con.register("inv_list", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE inv AS SELECT dn FROM docs JOIN inv_list USING (doc_id)")
+    con.unregister("inv_list")
+    if full_scan:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW inv_rows AS "
+            "SELECT dn, passage_no, h FROM pb SEMI JOIN inv USING (dn)"
+        )
+        con.execute("CREATE OR REPLACE TEMP VIEW inv_bucket AS SELECT * FROM bucket")
+    else:
+        # the buckets of old documents' other bands: one more streamed pass, kept to their hashes
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE inv_rows AS "
+            "SELECT dn, passage_no, h FROM band_rows SEMI JOIN inv USING (dn)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE inv_bucket AS SELECT h, count(DISTINCT dn)::INTEGER AS n_docs "
+            "FROM band_rows WHERE h IN (SELECT h FROM inv_rows) GROUP BY h"
+        )
+    # A stock sentence's bands all hold its documents; a rare passage has a few bands on pairs of
+    # common n-grams, so the median, not the maximum.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE pdf AS SELECT d.doc_id, r.passage_no, "
+        "quantile_disc(coalesce(b.n_docs, 1), 0.5) AS df "
+        "FROM inv_rows r LEFT JOIN inv_bucket b USING (h) JOIN docs d USING (dn) GROUP BY ALL"
+    )
 
 
 def _load_passages(
-    con: duckdb.DuckDBPyConnection, files: list[str], doc_ids: Iterable[str]
+    con: duckdb.DuckDBPyConnection, files: list[str], doc_ids: Collection[str], weighted: bool
 ) -> dict[str, list[_Passage]]:
-    """Passages of the given documents, with n-gram sets and rarity weights from bucket sizes."""
-    con.register("involved", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
-    df_rows = con.execute(
-        # A passage's document frequency: the median bucket size over its bands. A stock sentence's
-        # bands all hold its documents; a rare passage has a few bands on pairs of common n-grams.
-        "SELECT n.doc_id, pb.passage_no, quantile_disc(coalesce(bucket.n_docs, 1), 0.5) "
-        "FROM pb JOIN doc_no n USING (dn) JOIN involved USING (doc_id) LEFT JOIN bucket USING (h) "
-        "GROUP BY ALL"
-    ).fetchall()
-    df = {(str(d), int(n)): int(k) for d, n, k in df_rows}
-    rows = con.execute(
-        "SELECT p.doc_id, p.passage_no, p.text FROM read_parquet(?) p JOIN involved USING (doc_id) "
-        "ORDER BY p.doc_id, p.passage_no",
-        [files],
-    ).fetchall()
+    """Distinct passages (first copy, within the cap) of the given documents, with n-gram sets and weights."""
+    con.register("batch_list", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
+    try:
+        df: dict[PassageKey, int] = {}
+        if weighted:
+            df_rows = con.execute(
+                "SELECT doc_id, passage_no, df FROM pdf SEMI JOIN batch_list USING (doc_id)"
+            )
+            df = {(str(d), int(n)): int(k) for d, n, k in df_rows.fetchall()}
+        rows = con.execute(
+            f"SELECT p.doc_id, p.passage_no, p.text FROM read_parquet({_sql_files(files)}) p "
+            f"SEMI JOIN batch_list USING (doc_id) WHERE p.passage_no < {MAX_PASSAGES_PER_DOC} "
+            "ORDER BY p.doc_id, p.passage_no"
+        ).fetchall()
+    finally:
+        con.unregister("batch_list")
     out: dict[str, list[_Passage]] = defaultdict(list)
+    seen: dict[str, set[frozenset[str]]] = defaultdict(set)
     for doc_id, no, text in rows:
         key = normalise(str(text))
+        grams = shingles(key)
+        if grams in seen[doc_id]:
+            continue  # an identical passage of the same document is matched once
+        seen[doc_id].add(grams)
         weight = rarity_weight(df.get((str(doc_id), int(no)), 1))
-        out[str(doc_id)].append(_Passage(int(no), shingles(key), len(key), weight))
+        out[str(doc_id)].append(_Passage(int(no), grams, len(key), weight))
+    return out
+
+
+def _batches(pairs: Sequence[tuple[str, str]]) -> Iterable[list[tuple[str, str]]]:
+    """Runs of pairs whose documents number at most VERIFY_BATCH_DOCS (sorted pairs share their first doc)."""
+    batch: list[tuple[str, str]] = []
+    docs: set[str] = set()
+    for a, b in pairs:
+        if batch and len(docs | {a, b}) > VERIFY_BATCH_DOCS:
+            yield batch
+            batch, docs = [], set()
+        batch.append((a, b))
+        docs.update((a, b))
+    if batch:
+        yield batch
+
+
+def _verify(
+    con: duckdb.DuckDBPyConnection, files: list[str], pairs: Sequence[tuple[str, str]], judge: bool
+) -> list[_PairVerdict]:
+    """Judge new candidates, or only match carried pairs of changed events; a batch of documents at a time."""
+    out: list[_PairVerdict] = []
+    for batch in _batches(pairs):
+        passages = _load_passages(con, files, {d for pair in batch for d in pair}, judge)
+        for a, b in batch:
+            pa_, pb_ = passages.get(a, []), passages.get(b, [])
+            if judge:
+                verdict = judge_pair(a, pa_, b, pb_)
+            else:
+                verdict = _PairVerdict({"doc_a": a, "doc_b": b}, _resolve(pa_, pb_, match_passages(pa_, pb_)))
+            if verdict is not None:
+                out.append(verdict)
     return out
 
 
@@ -271,7 +380,14 @@ def judge_pair(doc_a: str, a: Sequence[_Passage], doc_b: str, b: Sequence[_Passa
         "containment_b": round(cov_b, 4),
         "similarity": round(similarity, 4),
     }
-    return _PairVerdict(row, matches)
+    return _PairVerdict(row, _resolve(a, b, matches))
+
+
+def _resolve(
+    a: Sequence[_Passage], b: Sequence[_Passage], matches: Iterable[tuple[int, int, float]]
+) -> list[Match]:
+    """Passage matches by list index turned into passage numbers and lengths."""
+    return [(a[i].no, a[i].chars, b[j].no, b[j].chars, c) for i, j, c in matches]
 
 
 class _UnionFind:
@@ -326,20 +442,17 @@ def build_events(
     )
 
 
-def build_passage_links(
-    verdicts: Sequence[_PairVerdict],
-    passages: dict[str, list[_Passage]],
-    canonical: set[str],
-) -> pa.Table:
+def build_passage_links(verdicts: Iterable[_PairVerdict], canonical: set[str]) -> pa.Table:
     """Most complete occurrences first: each passage points to the kept one it directly matches."""
     edges: dict[PassageKey, list[tuple[float, PassageKey]]] = defaultdict(list)
+    chars: dict[PassageKey, int] = {}
     for v in verdicts:
         doc_a, doc_b = str(v.row["doc_a"]), str(v.row["doc_b"])
-        for i, j, containment in v.matches:
-            ka, kb = (doc_a, passages[doc_a][i].no), (doc_b, passages[doc_b][j].no)
+        for no_a, chars_a, no_b, chars_b, containment in v.matches:
+            ka, kb = (doc_a, no_a), (doc_b, no_b)
+            chars[ka], chars[kb] = chars_a, chars_b
             edges[ka].append((containment, kb))
             edges[kb].append((containment, ka))
-    chars = {(d, p.no): p.chars for d, ps in passages.items() for p in ps}
     order = sorted(edges, key=lambda k: (-chars[k], k[0] not in canonical, k))
     kept: set[PassageKey] = set()
     rows: list[tuple[str, int, str, int, float]] = []
@@ -355,44 +468,106 @@ def build_passage_links(
     return pa.table(dict(zip(PASSAGE_LINKS_SCHEMA.names, cols, strict=True)), schema=PASSAGE_LINKS_SCHEMA)
 
 
+def _members(events: pa.Table) -> dict[str, frozenset[str]]:
+    """Event id -> its documents, for events of more than one document (the only ones with links)."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for event_id, doc_id in zip(
+        events.column("event_id").to_pylist(), events.column("doc_id").to_pylist(), strict=True
+    ):
+        groups[str(event_id)].add(str(doc_id))
+    return {e: frozenset(m) for e, m in groups.items() if len(m) > 1}
+
+
+def changed_events(
+    events: pa.Table, previous_events: pa.Table | None, new_doc_ids: Collection[str]
+) -> dict[str, frozenset[str]]:
+    """Events (of two or more documents) that gained or lost a document, or hold a document of this run."""
+    now = _members(events)
+    if previous_events is None:
+        return now
+    before = _members(previous_events)
+    new = set(new_doc_ids)
+    return {e: m for e, m in now.items() if before.get(e) != m or not new.isdisjoint(m)}
+
+
+def _sorted_pairs(carried: pa.Table, verdicts: Sequence[_PairVerdict]) -> pa.Table:
+    """Carried-over and new pair rows in one table, ordered by (doc_a, doc_b)."""
+    fresh = pa.Table.from_pylist([v.row for v in verdicts], schema=DOC_PAIRS_SCHEMA)
+    both = pa.concat_tables([carried.select(DOC_PAIRS_SCHEMA.names).cast(DOC_PAIRS_SCHEMA), fresh])
+    return both.sort_by([("doc_a", "ascending"), ("doc_b", "ascending")]).combine_chunks()
+
+
+def _carried_links(previous_links: pa.Table | None, docs: Collection[str]) -> pa.Table:
+    """Previous links of the documents of unchanged events."""
+    if previous_links is None or not docs:
+        return PASSAGE_LINKS_SCHEMA.empty_table()
+    links = previous_links.select(PASSAGE_LINKS_SCHEMA.names).cast(PASSAGE_LINKS_SCHEMA)
+    keep = pc.is_in(links.column("doc_id"), value_set=pa.array(sorted(docs), pa.string()))
+    return links.filter(keep)
+
+
 def match_corpus(
     passage_files: Sequence[Path],
     documents: pa.Table,
     new_doc_ids: Collection[str],
     previous_pairs: pa.Table | None,
+    previous_events: pa.Table | None = None,
+    previous_links: pa.Table | None = None,
+    temp_dir: Path | None = None,
 ) -> MatchResult:
     """Pairs (duplicate / overlap), events and passage links of the whole current state.
 
     passage_files: Parquet files of the passage table of the whole new state (old and new documents);
     documents: doc_id and text_chars of every current document; new_doc_ids: documents processed in
     this run (new or changed); previous_pairs: the last state's doc_pairs, already without rows of
-    deleted or changed documents. Old documents are only re-read for pairs found or carried over.
+    deleted or changed documents (carried over as they are); previous_events and previous_links: the
+    last state's tables (links of events that did not change are carried over; without them every
+    event's links are rebuilt); temp_dir: where DuckDB spills (None: DuckDB's default).
     """
     doc_ids = [str(d) for d in documents.column("doc_id").to_pylist()]
     text_chars = [int(c or 0) for c in documents.column("text_chars").to_pylist()]
     current = set(doc_ids)
+    new = current & {str(d) for d in new_doc_ids}
+    carried = previous_pairs if previous_pairs is not None else DOC_PAIRS_SCHEMA.empty_table()
+    old = pa.array(sorted(current - new), pa.string())
+    carried = carried.filter(
+        pc.and_(
+            pc.is_in(carried.column("doc_a"), value_set=old), pc.is_in(carried.column("doc_b"), value_set=old)
+        )
+    )
     files = [str(f) for f in passage_files]
     verdicts: list[_PairVerdict] = []
-    passages: dict[str, list[_Passage]] = {}
-    if files:
-        con = duckdb.connect()
-        try:
-            _load_bands(con, files)
-            candidates = sorted(
-                (a, b)
-                for a, b in _candidate_pairs(con, new_doc_ids, previous_pairs)
-                if a in current and b in current
+    con = _connect(temp_dir) if files else None
+    try:
+        if con is not None and new:
+            full_scan = len(new) > FULL_SCAN_SHARE * len(current)
+            order = sorted(new) + sorted(current - new)
+            _define_sources(con, files, order)
+            _collect_bands(con, len(new), full_scan)
+            candidates = _candidate_pairs(con, len(new), len(current))
+            _passage_df(con, {d for pair in candidates for d in pair}, full_scan)
+            verdicts = _verify(con, files, candidates, judge=True)
+        doc_pairs = _sorted_pairs(carried, verdicts)
+        pair_ids = zip(
+            doc_pairs.column("doc_a").to_pylist(), doc_pairs.column("doc_b").to_pylist(), strict=True
+        )
+        events = build_events(doc_ids, text_chars, pair_ids)
+        changed = changed_events(events, previous_events if previous_links is not None else None, new)
+        in_changed = {d: e for e, m in changed.items() for d in m}
+        rematch = [
+            (str(a), str(b))
+            for a, b in zip(
+                carried.column("doc_a").to_pylist(), carried.column("doc_b").to_pylist(), strict=True
             )
-            passages = _load_passages(con, files, {d for pair in candidates for d in pair})
-        finally:
+            if str(a) in in_changed
+        ]
+        if rematch and con is not None:
+            if not new:
+                _define_sources(con, files, sorted(current))
+            verdicts += _verify(con, files, sorted(rematch), judge=False)
+    finally:
+        if con is not None:
             con.close()
-        for a, b in candidates:
-            verdict = judge_pair(a, passages.get(a, []), b, passages.get(b, []))
-            if verdict is not None:
-                verdicts.append(verdict)
-    pair_rows = [v.row for v in verdicts]
-    doc_pairs = pa.Table.from_pylist(pair_rows, schema=DOC_PAIRS_SCHEMA)
-    events = build_events(doc_ids, text_chars, ((str(r["doc_a"]), str(r["doc_b"])) for r in pair_rows))
     canonical = {
         d
         for d, c in zip(
@@ -400,5 +575,9 @@ def match_corpus(
         )
         if c
     }
-    links = build_passage_links(verdicts, passages, canonical)
+    unchanged_docs = {d for m in _members(events).values() for d in m} - set(in_changed)
+    links = pa.concat_tables(
+        [build_passage_links(verdicts, canonical), _carried_links(previous_links, unchanged_docs)]
+    )
+    links = links.sort_by([("doc_id", "ascending"), ("passage_no", "ascending")]).combine_chunks()
     return MatchResult(doc_pairs, events, links)
