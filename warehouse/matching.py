@@ -118,12 +118,23 @@ Match = tuple[int, int, int, int, float]
 
 
 @dataclass(frozen=True)
+class MatchStats:
+    """How much work a match did (for tests and benchmarks: counts, never times)."""
+
+    band_rows: int = 0  # band hash rows kept for candidate generation
+    candidate_pairs: int = 0  # new pairs judged
+    rematched_pairs: int = 0  # carried pairs matched again because their event changed
+    passages_verified: int = 0  # passages loaded as n-gram sets (a document in two batches counts twice)
+
+
+@dataclass(frozen=True)
 class MatchResult:
-    """Global tables recomputed by each run (old pairs of unchanged documents may be carried over)."""
+    """Global tables of the current state (pairs and links of unchanged events carried over)."""
 
     doc_pairs: pa.Table
     events: pa.Table
     passage_links: pa.Table
+    stats: MatchStats = MatchStats()
 
 
 @dataclass(frozen=True)
@@ -194,7 +205,7 @@ def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: Seq
     )
 
 
-def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) -> None:
+def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) -> int:
     """pb: band rows in the buckets a new document's bands fall in (all rows on a full scan), with
     identical passages of a document kept once; bucket: documents per bucket of more than one."""
     if full_scan:
@@ -213,6 +224,7 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) 
         "CREATE TEMP TABLE bucket AS SELECT h, count(*)::INTEGER AS n_docs "
         "FROM (SELECT DISTINCT h, dn FROM pb) GROUP BY h HAVING count(*) > 1"
     )
+    return int(con.execute("SELECT count(*) FROM pb").fetchall()[0][0])
 
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int) -> list[tuple[str, str]]:
@@ -298,7 +310,7 @@ def _load_passages(
         seen[doc_id].add(grams)
         weight = rarity_weight(df.get((str(doc_id), int(no)), 1))
         out[str(doc_id)].append(_Passage(int(no), grams, len(key), weight))
-    return out
+    return dict(out)
 
 
 def _batches(pairs: Sequence[tuple[str, str]]) -> Iterable[list[tuple[str, str]]]:
@@ -317,11 +329,13 @@ def _batches(pairs: Sequence[tuple[str, str]]) -> Iterable[list[tuple[str, str]]
 
 def _verify(
     con: duckdb.DuckDBPyConnection, files: list[str], pairs: Sequence[tuple[str, str]], judge: bool
-) -> list[_PairVerdict]:
+) -> tuple[list[_PairVerdict], int]:
     """Judge new candidates, or only match carried pairs of changed events; a batch of documents at a time."""
     out: list[_PairVerdict] = []
+    loaded = 0
     for batch in _batches(pairs):
         passages = _load_passages(con, files, {d for pair in batch for d in pair}, judge)
+        loaded += sum(map(len, passages.values()))
         for a, b in batch:
             pa_, pb_ = passages.get(a, []), passages.get(b, [])
             if judge:
@@ -330,7 +344,7 @@ def _verify(
                 verdict = _PairVerdict({"doc_a": a, "doc_b": b}, _resolve(pa_, pb_, match_passages(pa_, pb_)))
             if verdict is not None:
                 out.append(verdict)
-    return out
+    return out, loaded
 
 
 def match_passages(a: Sequence[_Passage], b: Sequence[_Passage]) -> list[tuple[int, int, float]]:
@@ -537,34 +551,37 @@ def match_corpus(
     )
     files = [str(f) for f in passage_files]
     verdicts: list[_PairVerdict] = []
+    band_rows = loaded = rematched = 0
+    candidates: list[tuple[str, str]] = []
     con = _connect(temp_dir) if files else None
     try:
         if con is not None and new:
             full_scan = len(new) > FULL_SCAN_SHARE * len(current)
-            order = sorted(new) + sorted(current - new)
-            _define_sources(con, files, order)
-            _collect_bands(con, len(new), full_scan)
+            _define_sources(con, files, sorted(new) + sorted(current - new))
+            band_rows = _collect_bands(con, len(new), full_scan)
             candidates = _candidate_pairs(con, len(new), len(current))
             _passage_df(con, {d for pair in candidates for d in pair}, full_scan)
-            verdicts = _verify(con, files, candidates, judge=True)
+            verdicts, loaded = _verify(con, files, candidates, judge=True)
         doc_pairs = _sorted_pairs(carried, verdicts)
         pair_ids = zip(
             doc_pairs.column("doc_a").to_pylist(), doc_pairs.column("doc_b").to_pylist(), strict=True
         )
         events = build_events(doc_ids, text_chars, pair_ids)
         changed = changed_events(events, previous_events if previous_links is not None else None, new)
-        in_changed = {d: e for e, m in changed.items() for d in m}
-        rematch = [
+        in_changed = {d for m in changed.values() for d in m}
+        # a pair's two documents are in one event: its first document tells whether the event changed
+        rematch = sorted(
             (str(a), str(b))
             for a, b in zip(
                 carried.column("doc_a").to_pylist(), carried.column("doc_b").to_pylist(), strict=True
             )
             if str(a) in in_changed
-        ]
+        )
         if rematch and con is not None:
-            if not new:
-                _define_sources(con, files, sorted(current))
-            verdicts += _verify(con, files, sorted(rematch), judge=False)
+            matched, more = _verify(con, files, rematch, judge=False)
+            verdicts += matched
+            loaded += more
+            rematched = len(rematch)
     finally:
         if con is not None:
             con.close()
@@ -575,9 +592,10 @@ def match_corpus(
         )
         if c
     }
-    unchanged_docs = {d for m in _members(events).values() for d in m} - set(in_changed)
+    unchanged_docs = {d for m in _members(events).values() for d in m} - in_changed
     links = pa.concat_tables(
         [build_passage_links(verdicts, canonical), _carried_links(previous_links, unchanged_docs)]
     )
     links = links.sort_by([("doc_id", "ascending"), ("passage_no", "ascending")]).combine_chunks()
-    return MatchResult(doc_pairs, events, links)
+    stats = MatchStats(band_rows, len(candidates), rematched, loaded)
+    return MatchResult(doc_pairs, events, links, stats)
