@@ -117,7 +117,7 @@ def shard_task(
 
 @task(name="match-corpus")
 def match_task(
-    warehouse: Warehouse, version: Path, new_doc_ids: list[str], previous_pairs: pa.Table
+    warehouse: Warehouse, version: Path, new_doc_ids: list[str], previous_pairs: pa.Table, staging: Path
 ) -> MatchResult:
     """The one cross-document step, over the new version's passage index."""
     documents = pa.concat_tables(
@@ -128,8 +128,18 @@ def match_task(
         ]
     )
     passage_files = sorted((version / "passage_index").glob("*.parquet"))
-    del warehouse
-    return match_corpus(passage_files, documents, new_doc_ids, previous_pairs)
+    # carried over as they are: links of events that neither gained nor lost a document
+    previous_events = warehouse.read("events")
+    previous_links = warehouse.read("passage_links")
+    return match_corpus(
+        passage_files,
+        documents,
+        new_doc_ids,
+        previous_pairs,
+        previous_events,
+        previous_links,
+        temp_dir=staging / "duckdb-tmp",
+    )
 
 
 def _read_columns(path: Path, columns: list[str]) -> pa.Table:
@@ -272,7 +282,7 @@ def process_seeds(
         version = store.build_version(run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed)
         processed_ids = [o.doc_id for r in results for o in r.outcomes if o.reason is None]
         old_pairs = _pairs_without(store.read("doc_pairs"), removed | {s.doc_id for s in plan.to_process})
-        match = match_task(store, version, processed_ids, old_pairs)
+        match = match_task(store, version, processed_ids, old_pairs, staging)
         outcomes = [(o, r.part) for r in results for o in r.outcomes]
         files, rejected = _manifest_and_rejections(
             plan, previous, store.read("files"), store.read("rejected_files"), outcomes, run_id
