@@ -1,16 +1,20 @@
 """Recall and precision of the passage-level matcher on planted pairs, with datasketch as baseline.
 
 Usage: .venv/bin/python benchmarks/overlap.py --docs 10000 [--seed 1] [--baseline-docs 20000]
+       .venv/bin/python benchmarks/overlap.py --docs 20000 --incremental   (1 new document vs the full match)
 
 A generated corpus (benchmarks/planted.py) holds planted duplicates (reposts with small edits) and
 planted overlaps (4-6 reworded shared passages); everything else is unrelated, but shares stock
 sentences. We run passage_rows_batch + match_corpus, and datasketch's MinHashLSH over whole
-documents (character 3-grams, 128 permutations, threshold 0.3) on the same corpus.
+documents (character 3-grams, 128 permutations, threshold 0.3) on the same corpus. The match step runs
+in a fresh process, so its peak RSS (ru_maxrss) is the match's own, not the generator's.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -24,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.planted import generate
 from transforms.overlap import SHINGLE_CHARS, normalise, passage_rows, passage_rows_batch
-from warehouse.matching import match_corpus
+from warehouse.matching import MatchResult, match_corpus
 
 SHARD_DOCS = 2000  # documents per passage_index file, like the flow's shards
 BASELINE_THRESHOLD = 0.3  # datasketch's Jaccard threshold; lower only adds false positives
@@ -54,21 +58,58 @@ def score(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[flo
     return len(found & truth) / max(len(truth), 1), right / max(len(found), 1)
 
 
+def _match_child(
+    args: tuple[list[Path], pa.Table, set[str], MatchResult | None, Path],
+) -> tuple[float, float, MatchResult]:
+    """match_corpus in a fresh process: seconds, peak RSS (MB), the result and its work counts."""
+    files, documents, new, prev, tmp = args
+    t0 = time.perf_counter()
+    result = match_corpus(
+        files,
+        documents,
+        new,
+        prev.doc_pairs if prev else None,
+        prev.events if prev else None,
+        prev.passage_links if prev else None,
+        temp_dir=tmp / "duckdb-tmp",
+    )
+    seconds = time.perf_counter() - t0
+    return seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, result
+
+
+def match_in_child(
+    files: list[Path], documents: pa.Table, new: set[str], prev: MatchResult | None, tmp: Path
+) -> tuple[float, float, MatchResult]:
+    """Seconds, peak RSS in MB and result of one match in a spawned process."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        seconds, rss, result = pool.apply(_match_child, ((files, documents, new, prev, tmp),))
+    return seconds, rss, result
+
+
+def write_shards(docs: dict[str, str], ids: list[str], tmp: Path, prefix: str = "p") -> list[Path]:
+    """Per-shard passage rows, like the flow's passage_index files."""
+    files = []
+    for k in range(0, len(ids), SHARD_DOCS):
+        chunk = ids[k : k + SHARD_DOCS]
+        path = tmp / f"{prefix}{k:07d}.parquet"
+        pq.write_table(passage_rows_batch(chunk, [docs[d] for d in chunk]), path)
+        files.append(path)
+    return files
+
+
+def documents_of(docs: dict[str, str], ids: list[str]) -> pa.Table:
+    """The documents argument of match_corpus."""
+    return pa.table({"doc_id": ids, "text_chars": pa.array([len(docs[d]) for d in ids], pa.int64())})
+
+
 def run_ours(docs: dict[str, str], tmp: Path) -> tuple[set[tuple[str, str]], dict[str, str], float, float]:
     """Our pipeline: per-shard passage rows, then one global match."""
     ids = list(docs)
     t0 = time.perf_counter()
-    files = []
-    for k in range(0, len(ids), SHARD_DOCS):
-        chunk = ids[k : k + SHARD_DOCS]
-        path = tmp / f"p{k:07d}.parquet"
-        pq.write_table(passage_rows_batch(chunk, [docs[d] for d in chunk]), path)
-        files.append(path)
+    files = write_shards(docs, ids, tmp)
     t_sign = time.perf_counter() - t0
-    documents = pa.table({"doc_id": ids, "text_chars": pa.array([len(docs[d]) for d in ids], pa.int64())})
-    t0 = time.perf_counter()
-    result = match_corpus(files, documents, set(ids), None)
-    t_match = time.perf_counter() - t0
+    t_match, rss, result = match_in_child(files, documents_of(docs, ids), set(ids), None, tmp)
+    print(f"match step: {t_match:.1f} s, peak RSS {rss:.0f} MB, {result.stats}")
     rows = result.doc_pairs.to_pylist()
     return (
         {(r["doc_a"], r["doc_b"]) for r in rows},
@@ -76,6 +117,32 @@ def run_ours(docs: dict[str, str], tmp: Path) -> tuple[set[tuple[str, str]], dic
         t_sign,
         t_match,
     )
+
+
+def run_incremental(n_docs: int, seed: int) -> None:
+    """Full match of n_docs, then one new document (a planted overlap of an old one) against them."""
+    docs, planted = generate(n_docs + 1, np.random.default_rng(seed))
+    ids = list(docs)
+    old, new = ids[:-1], ids[-1]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        files = write_shards(docs, old, tmp)
+        t_full, rss_full, full = match_in_child(files, documents_of(docs, old), set(old), None, tmp)
+        print(f"full match of {len(old)}: {t_full:.1f} s, peak RSS {rss_full:.0f} MB, {full.stats}")
+        files += write_shards(docs, [new], tmp, prefix="new")
+        t_inc, rss_inc, inc = match_in_child(files, documents_of(docs, ids), {new}, full, tmp)
+        print(f"1 new vs {len(old)}: {t_inc:.1f} s, peak RSS {rss_inc:.0f} MB, {inc.stats}")
+        print(f"incremental / full time: {t_inc / t_full:.3f}")
+        t_all, _, scratch = match_in_child(files, documents_of(docs, ids), set(ids), None, tmp)
+        same = all(
+            getattr(inc, t).equals(getattr(scratch, t)) for t in ("doc_pairs", "events", "passage_links")
+        )
+        print(f"from scratch {len(ids)}: {t_all:.1f} s; incremental result identical: {same}")
+        truth = sorted(p for p in planted if new in p)
+        found = [
+            (r["doc_a"], r["doc_b"]) for r in inc.doc_pairs.to_pylist() if new in (r["doc_a"], r["doc_b"])
+        ]
+        print(f"planted pairs of the new document: {truth}; found: {found}")
 
 
 def run_datasketch(docs: dict[str, str]) -> tuple[set[tuple[str, str]], float]:
@@ -126,7 +193,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--baseline-docs", type=int, default=0, help="run datasketch on the first N docs only")
+    ap.add_argument(
+        "--incremental", action="store_true", help="time 1 new document against --docs stored ones"
+    )
     args = ap.parse_args()
+    if args.incremental:
+        run_incremental(args.docs, args.seed)
+        return
     t0 = time.perf_counter()
     docs, planted = generate(args.docs, np.random.default_rng(args.seed))
     chars = sum(len(t) for t in docs.values())

@@ -190,10 +190,10 @@ def _connect(temp_dir: Path | None) -> duckdb.DuckDBPyConnection:
 
 def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: Sequence[str]) -> None:
     """docs: dense numbers in the given order (new documents first); band_rows: one row per stored band."""
-    con.register("doc_list", pa.table({"doc_id": pa.array(order, pa.string())}))
-    con.execute(
-        "CREATE TEMP TABLE docs AS SELECT doc_id, (row_number() OVER () - 1)::INTEGER AS dn FROM doc_list"
-    )
+    # dn is given, not numbered in SQL: without insertion order a row_number() would not follow it
+    numbered = {"doc_id": pa.array(order, pa.string()), "dn": pa.array(range(len(order)), pa.int32())}
+    con.register("doc_list", pa.table(numbered))
+    con.execute("CREATE TEMP TABLE docs AS SELECT doc_id, dn FROM doc_list")
     con.unregister("doc_list")
     # ph tells identical passages of one document apart from different ones: same normalised
     # text, same bands; beyond MAX_PASSAGES_PER_DOC a document takes no part in candidates.
