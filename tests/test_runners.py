@@ -253,12 +253,12 @@ def test_failed_run_is_retried_without_recomputing_shards(
     warehouse = tmp_path / "wh"
     with pytest.raises(_FailureError):
         _run(seeds_dir, warehouse, RunnerChoice("threads"), shard_size=2)
-    assert calls == [2, 2, 1]
+    assert sorted(calls) == [1, 2, 2]  # shards of 2, 2 and 1 files, finishing in any order
     assert (warehouse / ".cache" / "shards").is_dir()
     monkeypatch.undo()
     monkeypatch.setattr(process, "process_shard", counting_shard)
     retried = _run(seeds_dir, warehouse, RunnerChoice("threads"), shard_size=2)
-    assert calls == [2, 2, 1]  # every shard came from the cache
+    assert sorted(calls) == [1, 2, 2]  # no new call: every shard came from the cache
     assert not (warehouse / ".cache").exists()  # committed: the cache is dropped
     _run(seeds_dir, tmp_path / "clean", RunnerChoice("threads"), shard_size=2)
     assert _tables(warehouse) == _tables(tmp_path / "clean")
