@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from flows.scan import SeedFile
-from flows.watchdog import Crashed, DeadlineWorker, TimedOut
+from flows.watchdog import Crashed, TimedOut, run_batch
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
-from transforms.overlap import passage_rows
+from transforms.overlap import passage_rows_batch
 from transforms.repetition import document_fingerprints
 from warehouse.schema import PER_DOCUMENT
 from warehouse.store import write_staged
@@ -65,12 +65,17 @@ class ShardResult:
 
 @dataclass
 class _Columns:
-    """Row buffers of the per-document tables of one shard."""
+    """Column buffers of the per-document tables of one shard (columnar: no dict per row)."""
 
-    rows: dict[str, list[dict[str, object]]] = field(
-        default_factory=lambda: {table: [] for table in PER_DOCUMENT}
+    data: dict[str, dict[str, list[object]]] = field(
+        default_factory=lambda: {
+            table: {name: [] for name in PER_DOCUMENT[table].names} for table in PER_DOCUMENT
+        }
     )
-    passages: list[pa.Table] = field(default_factory=list)
+
+    def table(self, name: str) -> pa.Table:
+        """The buffered rows of one table as Arrow."""
+        return pa.table(self.data[name], schema=PER_DOCUMENT[name])
 
 
 def read_stable(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result] | Rejection:
@@ -118,14 +123,18 @@ class ShardJob:
     run_id: str
     common_lines: Collection[int]
     limits: Limits
+    part: str = "part"
+    staging: Path | None = None
 
 
-@dataclass
-class DocumentRows:
-    """One document's rows of the per-document tables, built in the worker process."""
+@dataclass(frozen=True)
+class Cleaned:
+    """One file read, decoded and cleaned: everything its rows are made of."""
 
-    rows: dict[str, list[dict[str, object]]]
-    passages: pa.Table
+    outcome: FileOutcome
+    decoded: Decoded
+    input_format: str
+    doc: CleanDocument
 
 
 def process_shard(
@@ -136,47 +145,59 @@ def process_shard(
     common_lines: Collection[int],
     limits: Limits,
 ) -> ShardResult:
-    """Turn one shard of seed files into staged rows of every per-document table."""
-    result = ShardResult(part)
-    columns = _Columns()
-    job = ShardJob(run_id, frozenset(common_lines), limits)
-    with DeadlineWorker(document_rows, job, preload=["flows.shard"]) as worker:
-        for seed in seeds:
-            outcome, rows = _watched(worker, seed, limits)
-            result.outcomes.append(outcome)
-            if rows is not None:
-                result.documents += 1
-                for table, table_rows in rows.rows.items():
-                    columns.rows[table].extend(table_rows)
-                columns.passages.append(rows.passages)
-    for table, schema in PER_DOCUMENT.items():
-        if table == "passage_index":
-            data = pa.concat_tables(columns.passages) if columns.passages else schema.empty_table()
-        else:
-            data = pa.Table.from_pylist(columns.rows[table], schema=schema)
-        if data.num_rows:
-            result.staged[table] = write_staged(data, staging / table / f"{part}.parquet")
-    result.chars = sum(len(str(r["text"])) for r in columns.rows["documents_base"])
+    """Turn one shard of seed files into staged rows of every per-document table.
+
+    The shard runs in a child process under the per-document deadline; a file that overruns it or
+    kills the child is rejected and the shard is redone without it.
+    """
+    job = ShardJob(run_id, frozenset(common_lines), limits, part, staging)
+    outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=["flows.shard"])
+    result = outcome.result
+    for index, failure in sorted(outcome.failures.items()):
+        result.outcomes.append(_failure_outcome(seeds[index], failure, limits))
+    result.outcomes.sort(key=lambda o: o.doc_id)
     return result
 
 
-def _watched(
-    worker: DeadlineWorker[SeedFile, ShardJob, tuple[FileOutcome, DocumentRows | None]],
-    seed: SeedFile,
-    limits: Limits,
-) -> tuple[FileOutcome, DocumentRows | None]:
-    """One document under the per-document deadline; overrunning or crashing is a rejection."""
-    answer = worker.call(seed, limits.max_doc_seconds)
-    if isinstance(answer, TimedOut):
+def _failure_outcome(seed: SeedFile, failure: TimedOut | Crashed, limits: Limits) -> FileOutcome:
+    """The rejection of a file that overran the deadline or crashed the worker."""
+    if isinstance(failure, TimedOut):
         return _rejected(
             _seed_outcome(seed),
             "time_limit",
-            f"stopped after {answer.seconds:.1f} s, over the {limits.max_doc_seconds:g} s limit "
+            f"stopped after {failure.seconds:.1f} s, over the {limits.max_doc_seconds:g} s limit "
             "per document (--max-doc-seconds)",
-        ), None
-    if isinstance(answer, Crashed):
-        return _rejected(_seed_outcome(seed), "processing_error", answer.detail), None
-    return answer
+        )
+    return _rejected(_seed_outcome(seed), "processing_error", failure.detail)
+
+
+def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[int], None]) -> ShardResult:
+    """Clean every file of the shard, sign all passages in one batch, write the shard's tables."""
+    result = ShardResult(job.part)
+    cleaned: list[Cleaned] = []
+    for k, seed in enumerate(seeds):
+        progress(k)
+        outcome = clean_file(seed, job)
+        if isinstance(outcome, Cleaned):
+            cleaned.append(outcome)
+            result.outcomes.append(outcome.outcome)
+        else:
+            result.outcomes.append(outcome)
+    progress(len(seeds))
+    columns = _Columns()
+    for item in cleaned:
+        _append_rows(columns, item, job.run_id)
+    tables = {name: columns.table(name) for name in PER_DOCUMENT if name != "passage_index"}
+    tables["passage_index"] = passage_rows_batch(
+        [c.outcome.doc_id for c in cleaned], [c.doc.text for c in cleaned]
+    )
+    staging = job.staging or Path(".")
+    for name, data in tables.items():
+        if data.num_rows:
+            result.staged[name] = write_staged(data, staging / name / f"{job.part}.parquet")
+    result.documents = len(cleaned)
+    result.chars = sum(len(c.doc.text) for c in cleaned)
+    return result
 
 
 def _seed_outcome(seed: SeedFile) -> FileOutcome:
@@ -184,81 +205,80 @@ def _seed_outcome(seed: SeedFile) -> FileOutcome:
     return FileOutcome(seed.doc_id, str(seed.path), seed.sha256, seed.size, seed.mtime_ns)
 
 
-def document_rows(seed: SeedFile, job: ShardJob) -> tuple[FileOutcome, DocumentRows | None]:
-    """One file to rows (runs in the worker process); any failure becomes a rejection, never an exception."""
+def clean_file(seed: SeedFile, job: ShardJob) -> Cleaned | FileOutcome:
+    """Read, decode and clean one file; any failure becomes a rejection, never an exception."""
     read = read_stable(seed.path, job.limits.max_file_bytes)
     if isinstance(read, Rejection):
-        return _rejected(_seed_outcome(seed), read.reason, read.detail), None
+        return _rejected(_seed_outcome(seed), read.reason, read.detail)
     data, state = read
     sha = hashlib.sha256(data).hexdigest()
     base = FileOutcome(seed.doc_id, str(seed.path), sha, state.st_size, state.st_mtime_ns)
     decoded = decode_bytes(data)
     if isinstance(decoded, Rejection):
-        return _rejected(base, decoded.reason, decoded.detail), None
+        return _rejected(base, decoded.reason, decoded.detail)
     input_format = sniff_format(decoded.text)
     try:
         doc = clean_document(decoded.text, input_format, job.common_lines)
-        passages = passage_rows(seed.doc_id, doc.text)
     except Exception as error:  # a transform bug must not stop the run; the reason keeps it visible
-        return _rejected(base, "processing_error", f"{type(error).__name__}: {error}"), None
+        return _rejected(base, "processing_error", f"{type(error).__name__}: {error}")
     if not doc.text.strip():
-        return _rejected(base, "no_article_text", NO_TEXT_DETAIL), None
+        return _rejected(base, "no_article_text", NO_TEXT_DETAIL)
+    return Cleaned(base, decoded, input_format, doc)
+
+
+def document_rows(seed: SeedFile, job: ShardJob) -> tuple[FileOutcome, dict[str, pa.Table] | None]:
+    """One file's rows of every per-document table (the shard's work for a single file)."""
+    cleaned = clean_file(seed, job)
+    if not isinstance(cleaned, Cleaned):
+        return cleaned, None
     columns = _Columns()
-    _append_rows(columns, seed.doc_id, base, decoded, input_format, doc, job.run_id)
-    return base, DocumentRows(columns.rows, passages)
+    _append_rows(columns, cleaned, job.run_id)
+    tables = {name: columns.table(name) for name in PER_DOCUMENT if name != "passage_index"}
+    tables["passage_index"] = passage_rows_batch([seed.doc_id], [cleaned.doc.text])
+    return cleaned.outcome, tables
 
 
 def _rejected(base: FileOutcome, reason: str, detail: str) -> FileOutcome:
     return FileOutcome(base.doc_id, base.source_path, base.sha256, base.size, base.mtime_ns, reason, detail)
 
 
-def _append_rows(
-    columns: _Columns,
-    doc_id: str,
-    base: FileOutcome,
-    decoded: Decoded,
-    input_format: str,
-    doc: CleanDocument,
-    run_id: str,
-) -> None:
+def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
     """Rows of documents_base, lines, side_texts and line_fingerprints for one document."""
-    meta = doc.metadata
-    columns.rows["documents_base"].append(
-        {
-            "doc_id": doc_id,
-            "source_path": base.source_path,
-            "content_sha256": base.sha256,
-            "encoding": decoded.encoding,
-            "input_format": input_format,
-            "script": doc.script,
-            "title": meta.title,
-            "published_date": meta.published_date,
-            "source_outlet": meta.source_outlet,
-            "author": meta.author,
-            "editor": meta.editor,
-            "text": doc.text,
-            "text_original": doc.text_original,
-            "pinyin_repairs": doc.pinyin_repairs,
-            "flags": list(doc.flags),
-            "text_chars": len(doc.text),
-            "run_id": run_id,
-        }
-    )
-    columns.rows["lines"].extend(
-        {"doc_id": doc_id, "line_no": ln.line_no, "text": ln.text, "label": ln.label, "reason": ln.reason}
-        for ln in doc.lines
-    )
-    columns.rows["side_texts"].extend(
-        {
-            "doc_id": doc_id,
-            "block_no": b.block_no,
-            "text": b.text,
-            "text_original": b.text_original,
-            "reason": b.reason,
-        }
-        for b in doc.side_blocks
-    )
-    columns.rows["line_fingerprints"].extend(
-        {"doc_id": doc_id, "fingerprint": fp}
-        for fp in sorted(document_fingerprints(ln.text for ln in doc.lines))
-    )
+    doc, meta, doc_id = item.doc, item.doc.metadata, item.outcome.doc_id
+    base = columns.data["documents_base"]
+    for name, value in (
+        ("doc_id", doc_id),
+        ("source_path", item.outcome.source_path),
+        ("content_sha256", item.outcome.sha256),
+        ("encoding", item.decoded.encoding),
+        ("input_format", item.input_format),
+        ("script", doc.script),
+        ("title", meta.title),
+        ("published_date", meta.published_date),
+        ("source_outlet", meta.source_outlet),
+        ("author", meta.author),
+        ("editor", meta.editor),
+        ("text", doc.text),
+        ("text_original", doc.text_original),
+        ("pinyin_repairs", doc.pinyin_repairs),
+        ("flags", list(doc.flags)),
+        ("text_chars", len(doc.text)),
+        ("run_id", run_id),
+    ):
+        base[name].append(value)
+    lines = columns.data["lines"]
+    lines["doc_id"].extend([doc_id] * len(doc.lines))
+    lines["line_no"].extend([ln.line_no for ln in doc.lines])
+    lines["text"].extend([ln.text for ln in doc.lines])
+    lines["label"].extend([ln.label for ln in doc.lines])
+    lines["reason"].extend([ln.reason for ln in doc.lines])
+    side = columns.data["side_texts"]
+    for block in doc.side_blocks:
+        side["doc_id"].append(doc_id)
+        side["block_no"].append(block.block_no)
+        side["text"].append(block.text)
+        side["text_original"].append(block.text_original)
+        side["reason"].append(block.reason)
+    fingerprints = sorted(document_fingerprints(ln.text for ln in doc.lines))
+    columns.data["line_fingerprints"]["doc_id"].extend([doc_id] * len(fingerprints))
+    columns.data["line_fingerprints"]["fingerprint"].extend(fingerprints)

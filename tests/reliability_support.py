@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -94,7 +94,7 @@ def snapshot(warehouse: Path, skip: frozenset[str] = frozenset()) -> dict[str, l
 
 
 def hostile_item(item: str, context: None) -> str:
-    """A worker function for DeadlineWorker tests: fine, raising, dying or hanging on demand."""
+    """One item of a watchdog test batch: fine, raising, dying or hanging on demand."""
     del context
     if item == "raise":
         raise ValueError("bad item")
@@ -107,3 +107,13 @@ def hostile_item(item: str, context: None) -> str:
         while True:
             pass
     return item.upper()
+
+
+def hostile_batch(items: Sequence[str], context: None, progress: Callable[[int], None]) -> list[str]:
+    """A batch function for run_batch tests, announcing each item as build_shard does."""
+    out = []
+    for k, item in enumerate(items):
+        progress(k)
+        out.append(hostile_item(item, context))
+    progress(len(items))
+    return out

@@ -15,11 +15,11 @@ from typing import IO, Any
 
 import duckdb
 import pytest
-from reliability_support import cli_env, hostile_item, prefect_api_fixture, run_zhnews  # noqa: F401
+from reliability_support import cli_env, hostile_batch, prefect_api_fixture, run_zhnews  # noqa: F401
 
 from flows.scan import scan
 from flows.shard import FileOutcome, Limits, ShardJob, document_rows, process_shard, read_stable
-from flows.watchdog import Crashed, DeadlineWorker, TimedOut
+from flows.watchdog import BatchError, TimedOut, run_batch
 
 ZH = (
     "国务院新闻办公室今天举行发布会，介绍今年前三季度国民经济运行情况。"
@@ -31,6 +31,10 @@ TW = (
 )
 ARTICLE = "\n".join([ZH] * 6) + "\n"
 FIVE_MB = 5 * 1024 * 1024
+# ~12 MB of one paragraph: ~1 s to clean and sign here, several times SHORT_LIMIT, while a
+# normal page takes a few milliseconds, far under it.
+SLOW_TEXT = ZH * 60_000
+SHORT_LIMIT = 0.15
 
 
 def _one_line(size: int) -> bytes:
@@ -232,7 +236,7 @@ def test_file_rewritten_after_the_scan_is_read_as_it_is_now(tmp_path: Path) -> N
     outcome, rows = document_rows(seed, JOB)
     assert rows is not None
     assert (outcome.sha256, outcome.size) == (hashlib.sha256(newer).hexdigest(), len(newer))
-    assert rows.rows["documents_base"][0]["content_sha256"] == outcome.sha256
+    assert rows["documents_base"].column("content_sha256").to_pylist() == [outcome.sha256]
 
 
 def test_file_deleted_after_the_scan_is_rejected(tmp_path: Path) -> None:
@@ -318,12 +322,13 @@ def test_document_over_the_time_limit_is_stopped_and_the_shard_goes_on(tmp_path:
     """The cap interrupts the work (it does not wait for it) and a fresh worker takes the next file."""
     root = tmp_path / "seeds"
     root.mkdir()
-    (root / "a_slow.txt").write_text(ZH * 20_000)  # ~3 s of cleaning here: far over 0.5 s
+    (root / "a_slow.txt").write_text(SLOW_TEXT)
     (root / "b_fast.txt").write_text(ARTICLE)
-    outcomes = _shard(root, Limits(max_doc_seconds=0.5))
+    outcomes = _shard(root, Limits(max_doc_seconds=SHORT_LIMIT))
     slow = outcomes["a_slow.txt"]
     assert (slow.reason, outcomes["b_fast.txt"].reason) == ("time_limit", None)
     assert slow.detail is not None and "stopped after 0." in slow.detail
+    assert f"over the {SHORT_LIMIT:g} s limit" in slow.detail
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -331,8 +336,8 @@ def test_time_limit_through_the_flow(seeds_dir: Path, warehouse_dir: Path) -> No
     """--max-doc-seconds reaches the shards: the huge file is rejected, the seeds are documents."""
     from flows.process import process_seeds
 
-    (seeds_dir / "huge.txt").write_text(ZH * 20_000)
-    summary = process_seeds(str(seeds_dir), str(warehouse_dir), max_doc_seconds=0.5)
+    (seeds_dir / "huge.txt").write_text(SLOW_TEXT)
+    summary = process_seeds(str(seeds_dir), str(warehouse_dir), max_doc_seconds=SHORT_LIMIT)
     con = duckdb.connect(str(warehouse_dir / "catalog.duckdb"), read_only=True)
     try:
         rejected = con.execute("select doc_id, reason from rejected_files").fetchall()
@@ -345,40 +350,39 @@ def test_time_limit_through_the_flow(seeds_dir: Path, warehouse_dir: Path) -> No
 
 
 @pytest.mark.parametrize(
-    ("items", "expected"),
+    ("items", "result", "failures"),
     [
-        (["ok"], ["OK"]),
-        (["raise", "ok"], ["Crashed:ValueError: bad item", "OK"]),
-        (["die", "ok"], ["Crashed:died", "OK"]),
-        (["hang", "ok"], ["TimedOut", "OK"]),
+        (["ok"], ["OK"], {}),
+        (["die", "ok"], ["OK"], {0: "Crashed"}),
+        (["ok", "hang", "ok"], ["OK", "OK"], {1: "TimedOut"}),
+        (["hang", "die", "ok"], ["OK"], {0: "TimedOut", 1: "Crashed"}),
     ],
 )
-def test_deadline_worker_survives_bad_items(items: list[str], expected: list[str]) -> None:
-    """An item that raises, kills its process or hangs is reported, and the next item still runs."""
-    with DeadlineWorker(hostile_item, None) as worker:
-        answers = [worker.call(item, 2.0) for item in items]
-    shown = [
-        "TimedOut"
-        if isinstance(a, TimedOut)
-        else f"Crashed:{'died' if 'died' in a.detail else a.detail}"
-        if isinstance(a, Crashed)
-        else a
-        for a in answers
-    ]
-    assert shown == expected
+def test_batch_survives_items_that_hang_or_kill_the_worker(
+    items: list[str], result: list[str], failures: dict[int, str]
+) -> None:
+    """An item that hangs or kills its process is reported; the batch is redone without it."""
+    outcome = run_batch(hostile_batch, items, None, 2.0)
+    assert outcome.result == result
+    assert {k: type(v).__name__ for k, v in outcome.failures.items()} == failures
 
 
-def test_deadline_worker_in_a_daemonic_process_checks_after_the_item(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_error_outside_items_fails_the_batch() -> None:
+    """An exception the batch does not handle per item fails it as a whole (the task may retry)."""
+    with pytest.raises(BatchError, match="ValueError: bad item"):
+        run_batch(hostile_batch, ["ok", "raise"], None, 2.0)
+
+
+def test_batch_in_a_daemonic_process_checks_after_the_item(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where no child may be started (dask workers are daemonic), overruns are still rejections."""
     import flows.watchdog
 
     monkeypatch.setattr(flows.watchdog._MP, "current_process", lambda: SimpleNamespace(daemon=True))
-    with DeadlineWorker(hostile_item, None) as worker:
-        answers = [worker.call(item, 0.1) for item in ["ok", "raise", "slow"]]
-    assert answers[0] == "OK"
-    assert answers[1] == Crashed("ValueError: bad item")
-    assert isinstance(answers[2], TimedOut)
-    assert answers[2].seconds >= 0.3
+    outcome = run_batch(hostile_batch, ["ok", "slow", "ok"], None, 0.1)
+    assert outcome.result == ["OK", "OK"]
+    assert list(outcome.failures) == [1]
+    assert isinstance(outcome.failures[1], TimedOut)
+    assert outcome.failures[1].seconds >= 0.3
 
 
 def test_scan_refuses_what_is_not_a_regular_file_inside_the_folder(tmp_path: Path) -> None:
