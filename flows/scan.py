@@ -137,10 +137,10 @@ def scan(root: Path, previous: Mapping[str, PreviousFile]) -> ScanPlan:
         seed = SeedFile(doc_id, path, info.st_size, info.st_mtime_ns, sha)
         if before is None:
             plan.new.append(seed)
-        elif before.sha256 == sha:
+        elif before.sha256 == sha and before.status != "rejected":
             plan.unchanged.append(doc_id)  # touched, same content: nothing to redo
             plan.touched.append(seed)
         else:
-            plan.changed.append(seed)
+            plan.changed.append(seed)  # new content, or a touched rejected file: try it again
     plan.deleted = sorted(set(previous) - seen)
     return plan

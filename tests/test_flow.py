@@ -133,6 +133,14 @@ def test_bad_file_next_to_good_ones(seeds_dir: Path, warehouse_dir: Path) -> Non
     again = run(seeds_dir, warehouse_dir)
     assert (again.files_unchanged, again.files_rejected) == (7, 0)
     assert query(warehouse_dir, "select count(*) from rejected_files") == [(2,)]
+    # Touching a rejected file (after raising a limit, say) makes the next run try it again.
+    os.utime(seeds_dir / "noise.txt", ns=(1, 1))
+    retried = run(seeds_dir, warehouse_dir)
+    assert (retried.files_changed, retried.files_rejected) == (1, 1)
+    # Touching a document without changing it reprocesses nothing.
+    os.utime(seeds_dir / "001_f24825251813daa7.txt", ns=(1, 1))
+    touched = run(seeds_dir, warehouse_dir)
+    assert (touched.files_changed, touched.files_unchanged) == (0, 7)
     # Fixing a rejected file turns it into a document.
     (seeds_dir / "empty.txt").write_text("市场监管总局发布新版计量法规。\n", encoding="utf-8")
     fixed = run(seeds_dir, warehouse_dir)
