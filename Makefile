@@ -39,4 +39,4 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 clean-warehouse:
-	rm -rf warehouse/versions warehouse/staging warehouse/current warehouse/catalog.duckdb warehouse/run.lock
+	rm -rf warehouse/versions warehouse/staging warehouse/current warehouse/catalog.duckdb warehouse/run.lock warehouse/.cache warehouse/.prefect
