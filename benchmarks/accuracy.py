@@ -9,6 +9,8 @@ lines (lost body lines, wrongly dropped lines) with the rule (reason) that decid
 Targets: body recall 1.0, chrome precision >= 0.99, planted-pair recall >= 0.95 at precision >= 0.99.
 
 Run: .venv/bin/python -m benchmarks.accuracy --docs 2000 [--warehouse DIR] [--worst 30]
+     .venv/bin/python -m benchmarks.accuracy --corpus OUT --direct   (clean_document per file, no flow:
+     the same labels as a cold run, which has no common lines yet; no pairs scored)
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.harness import WORK, corpus, fresh, run_zhnews
+from transforms.clean import clean_document
+from transforms.decode import Decoded, decode_bytes, sniff_format
 
 LABELS = ("title", "meta", "body", "caption", "boilerplate", "side")
 MISSING = "(missing)"  # a true line the warehouse has no line for (HTML blocks merged or dropped)
@@ -84,6 +88,23 @@ def stored(
     return lines, texts, pairs
 
 
+Stored = tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, str]]
+
+
+def cleaned_directly(root: Path, doc_ids: list[str]) -> Stored:
+    """Lines and text_original per document from clean_document on each seed (as a cold run stores)."""
+    lines: dict[str, list[tuple[int, str, str, str]]] = {}
+    texts: dict[str, str] = {}
+    for doc in doc_ids:
+        decoded = decode_bytes((root / "seeds" / doc).read_bytes())
+        if not isinstance(decoded, Decoded):
+            continue
+        cleaned = clean_document(decoded.text, sniff_format(decoded.text))
+        lines[doc] = [(ln.line_no, ln.text, ln.label, ln.reason) for ln in cleaned.lines]
+        texts[doc] = cleaned.text_original
+    return lines, texts
+
+
 def match_lines(
     truth: list[dict[str, object]], found: list[tuple[int, str, str, str]], fmt: str
 ) -> list[tuple[dict[str, object], str, str]]:
@@ -103,6 +124,12 @@ def match_lines(
 
 def score_lines(truth: list[dict[str, object]], warehouse: Path) -> tuple[Scores, set[tuple[str, str]]]:
     lines, texts, pairs = stored(warehouse)
+    return score_stored(truth, (lines, texts)), pairs
+
+
+def score_stored(truth: list[dict[str, object]], found: Stored) -> Scores:
+    """Confusions of the stored lines against the truth, and body recall by content."""
+    lines, texts = found
     scores = Scores()
     for record in truth:
         doc = str(record["doc_id"])
@@ -121,7 +148,7 @@ def score_lines(truth: list[dict[str, object]], warehouse: Path) -> tuple[Scores
                     scores.lost_body.append((doc, label, reason, str(t["text"])))
             if label == "boilerplate" and want != "boilerplate":
                 scores.wrong_chrome.append((doc, want, reason, str(t["text"])))
-    return scores, pairs
+    return scores
 
 
 def pair_lines(planted: list[dict[str, object]], found: set[tuple[str, str]], worst: int) -> list[str]:
@@ -186,8 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, default=None, help="a warehouse built from its seeds")
     parser.add_argument("--worst", type=int, default=20, help="examples listed per category")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--direct", action="store_true", help="clean each seed here, without the flow")
     args = parser.parse_args(argv)
     root = args.corpus or corpus(args.docs, args.seed)
+    if args.direct:
+        truth = read_jsonl(root / "truth.jsonl")
+        found = cleaned_directly(root, [str(r["doc_id"]) for r in truth])
+        print(f"corpus {root}, cleaned directly (no common lines)")
+        print("\n".join(report(score_stored(truth, found), args.worst)))
+        return 0
     warehouse = args.warehouse
     if warehouse is None:
         warehouse = fresh(WORK / f"wh-accuracy-{root.name}")

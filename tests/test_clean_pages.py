@@ -128,7 +128,40 @@ SITE_B = (
 """
 )
 
+RELATED_AND_EDITOR = """市场监管总局部署质量提升行动
+来源：新华社  编辑：王伟  2023-04-02 10:20
+　　4月1日，市场监管总局召开会议，部署今年的质量提升行动。
+　　会议要求，各地要加强计量、标准、认证认可等质量基础设施建设，服务企业高质量发展。
+(责任编辑:李强)
+相关阅读
+第二条　国家标准委发布新一批国家标准 计量测试仪器企业参展
+三、质量强市示范城市名单公布
+新浪科技讯 北京时间9月11日凌晨消息，
+关于我们 | 联系我们
+"""
+
 PAGES = [
+    Page(
+        "related_links_and_closing_editor",
+        RELATED_AND_EDITOR,
+        labels={
+            1: ("title", "heading_above_meta"),
+            2: ("meta", "meta_line"),
+            5: ("meta", "editor_line"),  # the top line named an editor too: still the article's credit
+            6: ("boilerplate", "related_links_heading"),
+            7: ("boilerplate", "related_link"),  # enumerated, yet a link under the heading
+            8: ("boilerplate", "related_link"),
+            9: ("body", "paragraph"),  # ends in a clause comma: text, so the links end above it
+        },
+        body=(
+            "4月1日，市场监管总局召开会议，部署今年的质量提升行动。",
+            "会议要求，各地要加强计量、标准、认证认可等质量基础设施建设，服务企业高质量发展。",
+        ),
+        title="市场监管总局部署质量提升行动",
+        date=dt.date(2023, 4, 2),
+        source="新华社",
+        editor="王伟",
+    ),
     Page(
         "gbk_simplified_text_with_hard_negatives",
         GBK_NEWS,

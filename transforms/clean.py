@@ -21,7 +21,7 @@ from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
 from transforms.repetition import is_fingerprinted, line_fingerprint, normalise_line
 from transforms.script import detect_script, to_simplified
-from transforms.shape import is_enumerated, is_paragraph, is_photo_credit, is_sentence_caption
+from transforms.shape import ends_sentence, is_enumerated, is_paragraph, is_photo_credit, is_sentence_caption
 from transforms.sidetext import find_side_blocks
 
 # A title is a heading: the longest title in the seeds has 42 characters; news titles rarely pass 60.
@@ -34,6 +34,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 # Chrome glued to the ends of a body line: a lone | or ｜ separator left by a link bar.
 _BARS = ("|", "｜")
+# A line ending in a clause comma continues on the next line: it is text, never a link or headline.
+_CLAUSE_ENDS = ("，", ",", "、")
 _EDGE_CHROME = re.compile(r"^(?:[|｜]\s*)+|(?:\s*[|｜])+\s*$")
 # A headline broken over lines: two or three blocks on the dev pages (a long resolution title); more
 # than this many blocks in a row that spell the title are a coincidence of short words.
@@ -270,17 +272,45 @@ def _label_head(lines: list[_Line], title_index: int | None, first_para: int) ->
             _set(line, "body", "deck_line")
 
 
+def _is_link_text(key: str) -> bool:
+    """Headline-shaped: short, and not ending like a sentence or mid-sentence (a clause comma)."""
+    return len(key) <= TITLE_MAX_CHARS and not ends_sentence(key) and not key.endswith(_CLAUSE_ENDS)
+
+
+def _label_related_links(lines: list[_Line]) -> None:
+    """Open headline-shaped lines under a related-links heading (相关阅读) are its links, up to the
+    first line that reads as a sentence or is meta or content."""
+    i = 0
+    while i < len(lines):
+        if lines[i].reason != "related_links_heading":
+            i += 1
+            continue
+        i += 1
+        while i < len(lines):
+            line = lines[i]
+            if line.label == "boilerplate":
+                i += 1
+                continue
+            if line.label is not None or not _is_link_text(line.key):
+                break
+            _set(line, "boilerplate", "related_link")
+            i += 1
+
+
 def _label_meta_lines(lines: list[_Line], meta: _Meta, first_para: int) -> None:
-    """Meta lines give fields; below the article start, one that adds nothing is a repeat (chrome)."""
+    """Meta lines give fields; below the article start, one that adds nothing is a repeat (chrome),
+    except an editor credit ((责任编辑:…) closing the article is its own even when the top line named
+    an editor)."""
     for i, line in enumerate(lines):
         if line.label != "meta":
             continue
         fields = parse_meta_line(line.key)
-        if i > first_para and not meta.adds_to(fields):
+        editor_only = fields.editor is not None and fields == MetaFields(editor=fields.editor)
+        if i > first_para and not meta.adds_to(fields) and not editor_only:
             _set(line, "boilerplate", "repeated_meta")
             continue
         meta.fields.append(fields)
-        if fields.editor is not None and fields == MetaFields(editor=fields.editor):
+        if editor_only:
             line.reason = "editor_line"
 
 
@@ -535,6 +565,7 @@ def clean_document(
     _label_head(lines, title_index, first_para)
     _label_meta_lines(lines, meta, first_para)
     _label_repeats(lines, meta.title)
+    _label_related_links(lines)
     _label_common(lines, common_lines)
     _label_runs(lines)
     side_blocks = _apply_side_blocks(meta.title, lines)
