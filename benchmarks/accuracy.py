@@ -218,9 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     root = args.corpus or corpus(args.docs, args.seed)
     if args.direct:
         truth = read_jsonl(root / "truth.jsonl")
-        found = cleaned_directly(root, [str(r["doc_id"]) for r in truth])
+        cleaned = cleaned_directly(root, [str(r["doc_id"]) for r in truth])
         print(f"corpus {root}, cleaned directly (no common lines)")
-        print("\n".join(report(score_stored(truth, found), args.worst)))
+        print("\n".join(report(score_stored(truth, cleaned), args.worst)))
         return 0
     warehouse = args.warehouse
     if warehouse is None:
