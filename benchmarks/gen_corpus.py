@@ -88,13 +88,33 @@ MARKOV_ORDER = 2
 TOPIC_CLAUSES = 40
 TOPIC_SHARE = 0.25
 LEAD_TOPIC_SHARE = 0.75
+# Headlines are short: the longest seed title has 42 characters and news titles rarely pass 40
+# (two pooled clauses can reach 81, which no headline, related link or caption does).
+HEADLINE_MAX_CHARS = 40
+# Legal phrases of an association's charter (the wording of a 社会团体 charter: 自愿结成的…非营利性
+# 社会组织, 业务主管单位, 登记管理机关). A clause carrying one comes from a profile, so it goes to the
+# profiles appended to pages; an article about something else does not splice it into its prose.
+CHARTER_PHRASES = (
+    "自愿结成",
+    "自愿组成",
+    "非营利",
+    "社会团体",
+    "社团法人",
+    "法人资格",
+    "业务主管",
+    "登记管理机关",
+    "业务范围",
+    "本会",
+)
 PINYIN_ANNOTATE_SHARE = 0.6  # share of Traditional-only characters that get an annotation
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?])")
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _BAD = re.compile(r"[^\u0020-\u007e\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e“”‘’—…·•]")
-_JUNK = re.compile(r"https?|www|[?<>{}\[\]|=_/\\@#*]")
+# Navigation bars are not prose: URLs, markup and link separators (| and the CJK bar 丨 of
+# 安全隐私 丨 版权保护 丨 联系我们 footers).
+_JUNK = re.compile(r"https?|www|[?<>{}\[\]|=_/\\@#*丨]")
 _DIGITS = re.compile(r"\d")
 _TRIM = re.compile(r"^[\s“”\"'‘’「」『』()（）、。！？!?]+|[\s“”\"'‘’「」『』()（）、。！？!?]+$")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
@@ -283,9 +303,10 @@ def sentence(rng: random.Random, clauses: list[str], comma: str, topic: list[str
 
 
 def title(rng: random.Random, clauses: list[str]) -> str:
-    """A headline: one or two clauses, no closing punctuation."""
-    parts = [rng.choice(clauses) for _ in range(rng.randint(1, 2))]
-    return redraw_digits(rng, " ".join(parts))
+    """A headline: one or two clauses, no closing punctuation, no longer than a headline gets."""
+    parts = rng.sample(clauses, rng.randint(1, 2))  # two different clauses: no headline says one twice
+    joined = " ".join(parts)
+    return redraw_digits(rng, joined if len(joined) <= HEADLINE_MAX_CHARS else parts[0])
 
 
 def make_site(rng: random.Random, index: int) -> Site:
@@ -332,6 +353,13 @@ def meta_line(rng: random.Random, site: Site) -> str:
     )
 
 
+def split_charter(clauses: list[str]) -> tuple[list[str], list[str]]:
+    """Article clauses and charter clauses (CHARTER_PHRASES), each in pool order."""
+    charter = [c for c in clauses if any(phrase in c for phrase in CHARTER_PHRASES)]
+    taken = set(charter)
+    return [c for c in clauses if c not in taken], charter
+
+
 def side_block(rng: random.Random, clauses: list[str]) -> list[str]:
     """An organisation profile appended after the article: unrelated to it, but real-looking text."""
     if rng.random() < 0.5:
@@ -364,9 +392,15 @@ def side_block(rng: random.Random, clauses: list[str]) -> list[str]:
 
 
 def build_page(
-    rng: random.Random, site: Site, clauses: list[str], real: int, body: list[list[str]] | None
+    rng: random.Random,
+    site: Site,
+    clauses: list[str],
+    real: int,
+    body: list[list[str]] | None,
+    charter: list[str] | None = None,
 ) -> Page:
-    """Lines of one page with their true labels; body paragraphs given for planted copies."""
+    """Lines of one page with their true labels; body paragraphs given for planted copies; profiles
+    draw their purpose and items from the charter clauses when there are any."""
     page = Page()
     page.lines += [(line, "boilerplate") for line in site.header]
     start = rng.randrange(max(real - TOPIC_CLAUSES, 1))
@@ -394,7 +428,7 @@ def build_page(
     if rng.random() < 0.3:
         page.lines.append((f"(责任编辑:{person(rng)})", "meta"))
     if rng.random() < SIDE_SHARE:
-        page.lines += [(line, "side") for line in side_block(rng, clauses)]
+        page.lines += [(line, "side") for line in side_block(rng, charter or clauses)]
         page.side_blocks = 1
     related = [f"{title(rng, clauses)}" for _ in range(rng.randint(0, 3))]
     if related:
@@ -538,9 +572,9 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
     clauses = pool_clauses(source_texts(sources))
     if len(clauses) < 100:
         raise SystemExit(f"only {len(clauses)} clauses of real text found: check the source folders")
-    real = len(clauses)
     rng = random.Random(params.seed)
-    clauses = synthetic_clauses(rng, clauses, params.synthetic_clauses)
+    real = len(split_charter(clauses)[0])  # real article clauses stay first in the pool
+    clauses, charter = split_charter(synthetic_clauses(rng, clauses, params.synthetic_clauses))
     sites = [make_site(rng, i) for i in range(max(MIN_SITES, params.docs // PAGES_PER_SITE))]
     converters = (opencc.OpenCC("s2t"), opencc.OpenCC("s2tw"))
     seeds = out / "seeds"
@@ -571,7 +605,7 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
             shared = 0
             if source is not None and relation == "duplicate":
                 body = source[1]
-            page = build_page(rng, site, clauses, real, body)
+            page = build_page(rng, site, clauses, real, body, charter)
             if source is not None and relation == "overlap":
                 shared = _plant_overlap(rng, page, source[1])
             rendered = render(rng, page, site, converters)
@@ -596,6 +630,7 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
         "synthetic_clauses": params.synthetic_clauses,
         "real_clauses": real,
         "clauses": len(clauses),
+        "charter_clauses": len(charter),
         "pool_sha256": pool_fingerprint(clauses),
         "sites": len(sites),
         "bytes": chars,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.gen_corpus import Params, doc_id, generate, redraw_digits
+from benchmarks.gen_corpus import CHARTER_PHRASES, HEADLINE_MAX_CHARS, Params, doc_id, generate, redraw_digits
 from transforms.pinyin import strip_annotations
+from transforms.script import to_simplified
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The five seeds alone: a small, fixed pool, so the test is fast and its figures stable.
@@ -46,16 +47,17 @@ def test_other_seed_other_corpus(corpus: Path, tmp_path: Path) -> None:
 def test_manifest_counts_golden(corpus: Path) -> None:
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["docs"] == DOCS
-    assert manifest["real_clauses"] == 604
+    assert manifest["real_clauses"] == 599  # article clauses; charter clauses go to profiles
+    assert manifest["charter_clauses"] == 26  # real and model-made clauses with a charter phrase
     assert manifest["counts"] == {
-        "duplicate": 4,
-        "overlap": 8,
-        "html": 30,
-        "traditional": 57,
-        "pinyin": 19,
-        "gbk": 15,
-        "big5": 7,
-        "side": 13,
+        "duplicate": 8,
+        "overlap": 6,
+        "html": 40,
+        "traditional": 55,
+        "pinyin": 20,
+        "gbk": 19,
+        "big5": 9,
+        "side": 15,
     }
 
 
@@ -112,3 +114,15 @@ def test_redraw_digits_keeps_shape() -> None:
     assert len(out) == len("2023年9月1日,共680多人")
     assert out.replace("年", "").replace("月", "").replace("日", "")[:4].isdigit()
     assert out[4] == "年" and out.endswith("多人")
+
+
+def test_headlines_are_short_and_body_lines_carry_no_charter_phrase(corpus: Path) -> None:
+    for record in _records(corpus / "truth.jsonl"):
+        lines = record["lines"]
+        assert isinstance(lines, list)
+        for line in lines:
+            plain = to_simplified(str(line["plain"]))
+            if line["label"] == "title":
+                assert len(plain.strip()) <= HEADLINE_MAX_CHARS, plain
+            if line["label"] == "body":
+                assert not any(phrase in plain for phrase in CHARTER_PHRASES), plain

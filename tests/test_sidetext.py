@@ -14,6 +14,7 @@ from transforms.sidetext import (
     SideSpan,
     _block_end,
     _enumeration_items,
+    _opens_profile,
     _profile_terms,
     find_side_blocks,
 )
@@ -212,3 +213,20 @@ def test_spans_stay_inside_and_leave_the_lead(paragraphs: list[str]) -> None:
     for span in find_side_blocks("质量大会", paragraphs):
         assert 1 <= span.start < span.end <= len(paragraphs)
         assert span.reason.startswith("profile_block:")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("中国仪器仪表标准化学会简介", True),  # a heading
+        ("关于我们", True),
+        ("恒准精密仪器股份有限公司成立于2005年,总部位于苏州。", True),  # definitional, term early
+        # a definitional paragraph dense in charter terms, its first term late (seed 001's shape)
+        ("某某协会是由" + "相关单位、" * 20 + "自愿结成的全国性社会团体,是非营利性社会组织。", True),
+        # an article paragraph that mentions one profile word deep inside
+        ("记者从会上获悉," + "各地加强质量基础设施建设," * 6 + "协会会员单位积极参与。", False),
+        ("", False),
+    ],
+)
+def test_opens_profile(paragraph: str, expected: bool) -> None:
+    assert _opens_profile(paragraph, _profile_terms(paragraph)) is expected

@@ -110,6 +110,15 @@ SUBJECT_SHARED_MIN = 2
 # Characters of the lead's first sentence used as topic reference (a news lead states who, what,
 # where in its first sentence; the rest of a long first paragraph is detail).
 LEAD_MAX_CHARS = 80
+# A block opens like a profile: with a heading (简介, 关于我们: 4-13 characters on the fixtures; a
+# heading naming a long organisation stays under this), ...
+HEADING_MAX_CHARS = 30
+# ... or with a sentence that names the organisation and says what it is, its first profile term
+# within this many characters (公司成立于…, 台湾计量联合会是由…自愿组成: the first clause) ...
+DEFINITION_TERM_CHARS = OPENING_CHARS
+# ... or with a definitional paragraph dense in charter terms (seed 001's opening paragraph carries
+# five: 自愿结成, 社会团体, 非营利性, 社会组织, 法人资格), though its first comes late (a long member list).
+DEFINITION_MIN_TERMS = 3
 # A block shorter than this is too small to call a profile (a lone contact line is left alone).
 MIN_BLOCK_CHARS = 50
 # Trailing paragraphs after a block that are this short and carry no profile term are a footer
@@ -259,6 +268,17 @@ def _suffix_evidence(
     return evidence
 
 
+def _opens_profile(paragraph: str, terms: set[str]) -> bool:
+    """A block opens on a profile heading or definitional sentence, not on an article paragraph
+    that mentions a profile word (会员, 宗旨) somewhere in its middle."""
+    if not terms:
+        return False
+    if len(paragraph) <= HEADING_MAX_CHARS or len(terms) >= DEFINITION_MIN_TERMS:
+        return True
+    first = _PROFILE_ANY_RE.search(paragraph)
+    return first is not None and first.start() < DEFINITION_TERM_CHARS
+
+
 def _has_profile_evidence(vocab: int, enum: int) -> bool:
     """Enough distinct profile terms, an item list counting as one more."""
     return vocab + (1 if enum >= ENUM_MIN else 0) >= VOCAB_MIN
@@ -284,7 +304,7 @@ def find_side_blocks(title: str | None, paragraphs: Sequence[str]) -> list[SideS
     relevance = _suffix_relevance(reference, paragraphs[:end])
     for start in range(1, end):
         vocab, enum, chars = evidence[start]
-        if not terms[start] or relevance[start] > RELEVANCE_MAX:
+        if relevance[start] > RELEVANCE_MAX or not _opens_profile(paragraphs[start], terms[start]):
             continue
         if chars < MIN_BLOCK_CHARS or not _has_profile_evidence(vocab, enum):
             continue
