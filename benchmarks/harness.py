@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -116,3 +117,12 @@ def manifest(corpus_dir: Path) -> dict[str, object]:
 
 def mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MiB"
+
+
+def corpus_parser(doc: str | None, default_docs: int) -> argparse.ArgumentParser:
+    """The options every corpus benchmark takes: size, generator seed, time box per run."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=default_docs)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--timeout", type=float, default=3600, help="time box per run, seconds")
+    return parser

@@ -8,13 +8,12 @@ Run: .venv/bin/python -m benchmarks.incremental --docs 20000
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.gen_corpus import Params, generate
-from benchmarks.harness import WORK, RunMeasure, corpus, fresh, machine, mib, run_zhnews
+from benchmarks.harness import WORK, RunMeasure, corpus, corpus_parser, fresh, machine, mib, run_zhnews
 
 TARGET_SHARE = 0.1  # from the issue: one new file costs under a tenth of the full run
 NEW_FOLDER = "zz-incremental"  # sorts after the generated folders; removed after the measurement
@@ -72,12 +71,7 @@ def measure(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--docs", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timeout", type=float, default=3600, help="time box per run, seconds")
+    parser = corpus_parser(__doc__, default_docs=20_000)
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     print("\n".join(measure(args.docs, args.seed, args.timeout).report()))

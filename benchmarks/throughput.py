@@ -9,14 +9,23 @@ Run: .venv/bin/python -m benchmarks.throughput --docs 20000
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import opencc
 
-from benchmarks.harness import WORK, RunMeasure, corpus, fresh, machine, mib, one_file_seeds, run_zhnews
+from benchmarks.harness import (
+    WORK,
+    RunMeasure,
+    corpus,
+    corpus_parser,
+    fresh,
+    machine,
+    mib,
+    one_file_seeds,
+    run_zhnews,
+)
 
 TARGET_RATIO = 4.0  # from the issue: a full run within 4x of OpenCC-alone time
 # Encodings tried in turn by the baseline: the generator writes UTF-8, GBK and Big5.
@@ -90,12 +99,7 @@ def measure(docs: int, seed: int, timeout: float, extra: tuple[str, ...] = ()) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--docs", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timeout", type=float, default=3600, help="time box per run, seconds")
+    parser = corpus_parser(__doc__, default_docs=20_000)
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     result = measure(args.docs, args.seed, args.timeout)
