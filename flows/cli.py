@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -198,6 +199,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `zhnews query … | head` ends quietly
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "query": cmd_query, "clean": cmd_clean, "serve": cmd_serve}
     return handlers[args.command](args)
