@@ -14,6 +14,7 @@ from transforms.sidetext import (
     SideSpan,
     _block_end,
     _enumeration_items,
+    _opening_vocab_min,
     _opens_profile,
     _profile_terms,
     find_side_blocks,
@@ -120,6 +121,15 @@ def test_article_only_seeds_have_no_side_block(
         ("youxun_dispatch.txt", []),
         # hard negative: a policy report whose measures are an enumeration (一)…(十)
         ("policy_enumeration.txt", []),
+        # hard negative: an article closing on another company (苹果公司主营业务…, its 官方网站):
+        # a sentence opening with two terms is not enough without a heading
+        ("company_mention_end.txt", []),
+        # the article's last paragraph mentions 会员单位 in its second clause: the block opens on
+        # the heading below it, not on that paragraph
+        (
+            "profile_after_member_paragraph.txt",
+            [SideSpan(4, 9, "profile_block:vocab=8,relevance=0.06,enum=0,subject=1")],
+        ),
     ],
 )
 def test_fixture_pages(page: str, expected: list[SideSpan]) -> None:
@@ -230,3 +240,39 @@ def test_spans_stay_inside_and_leave_the_lead(paragraphs: list[str]) -> None:
 )
 def test_opens_profile(paragraph: str, expected: bool) -> None:
     assert _opens_profile(paragraph, _profile_terms(paragraph)) is expected
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        # headings: two distinct terms in the block suffice
+        ("中国仪器仪表标准化学会简介", 2),
+        ("学会宗旨", 2),
+        # a short line with a term that is no heading (a caption, a quoted slogan)
+        ("新增团体会员单位", None),
+        ("按照“服务会员。李明摄", None),
+        # three charter terms: the definitional paragraph of an association
+        ("某某协会是由" + "相关单位、" * 20 + "自愿结成的全国性社会团体,是非营利性社会组织。", 2),
+        # three terms, none of them charter wording (an association's congress report)
+        (
+            "大会审议通过了新修订的章程,明确了联合会的宗旨,将做好会员服务和行业自律工作,推动计量测试事业发展。",
+            None,
+        ),
+        # a first clause naming an organisation, then a term: a sentence opening needs three terms
+        ("恒准精密仪器股份有限公司成立于2005年,总部位于苏州。", 3),
+        ("恒准精密仪器股份有限公司(以下简称“恒准精密”,股票代码000000)成立于2005年,总部位于苏州。", 3),
+        ("苹果公司主营业务包括智能手机、个人电脑和可穿戴设备,其服务收入增长最快,占比接近四分之一。", 3),
+        # the term after the first clause, or no organisation named before it
+        ("记者了解到,会员单位已达1500家,覆盖全国31个省区市的检测机构和仪器生产企业,规模居行业前列。", None),
+        ("据了解,恒准精密成立于2003年,总部位于苏州,主营业务为三坐标测量机、影像测量仪和在线检测系统。", None),
+        ("国务院有关部门和地方人民政府负责同志出席会议并讲话,会议成立于北京的筹备组负责具体组织工作。", None),
+        # an organisation and a term in one long first clause, the term too far from the start to
+        # follow a name
+        (
+            "其中一个特别引人注目的现象是来自各地的中小学校长和教育专家组成的联盟成立于去年,规模不断扩大。",
+            None,
+        ),
+    ],
+)
+def test_opening_vocab_min(paragraph: str, expected: int | None) -> None:
+    assert _opening_vocab_min(paragraph, _profile_terms(paragraph)) == expected

@@ -3,14 +3,16 @@
 A page often carries, after the article, the profile of an organisation (who it is, its purpose,
 functions, business scope, contact) or a company's 'about us'. Such a block is real text but not
 about the event, so it is split out. The detector looks for a contiguous run of paragraphs that
-1. opens with a paragraph carrying profile or charter vocabulary (a heading such as 简介 / 关于我们
-   or a definitional sentence such as 自愿结成…社会组织 / 成立于…),
+1. opens like a profile: a short heading with a heading term (简介 / 关于我们), a paragraph dense in
+   charter terms (自愿结成…社会组织), or a first clause that names an organisation and then says
+   what it is (…有限公司成立于…); an article paragraph that mentions 会员 or 成立于 in passing
+   does not open a block, however unrelated the rest of the page is to the title,
 2. runs to the end of the article (minus a short tail such as 本文来源 / (完)), so the change of
    subject persists,
 3. has low relevance to the title and lead: few of their character bigrams, weighted by how
    distinctive each bigram is within the document, occur anywhere in the block,
 4. carries enough profile evidence: distinct vocabulary terms, optionally helped by an
-   enumeration (一)…(十八),
+   enumeration (一)…(十八), one term more when it opens on a sentence rather than a heading,
 5. does not open on the article's own subject: a block whose first words share names (character
    4-grams such as 恒准精密, 计量测试) with the title and lead is the article's background on
    its subject (据了解,该会成立于…), not an unrelated profile.
@@ -27,10 +29,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 # Profile and charter vocabulary: words that organisation profiles, charters and 'about us' pages
-# use and event reports rarely do (headings, the definitional sentence of an association, company
-# facts, contact lines). Matched as literal substrings; distinct terms are counted.
-PROFILE_TERMS: tuple[str, ...] = (
-    # section headings
+# use and event reports rarely do, in three groups. Matched as literal substrings; distinct terms
+# are counted. Section headings:
+HEADING_TERMS: tuple[str, ...] = (
     "简介",
     "概况",
     "关于我们",
@@ -45,7 +46,9 @@ PROFILE_TERMS: tuple[str, ...] = (
     "经营范围",
     "主营业务",
     "章程",
-    # the definitional sentence of an association and its legal status
+)
+# The definitional sentence of an association and its legal status (the wording of a charter):
+CHARTER_TERMS: tuple[str, ...] = (
     "自愿结成",
     "自愿组成",
     "非营利性",
@@ -55,20 +58,22 @@ PROFILE_TERMS: tuple[str, ...] = (
     "法人资格",
     "业务主管",
     "登记管理机关",
+)
+# Members, company facts and contact lines:
+FACT_TERMS: tuple[str, ...] = (
     "会员",
-    # company facts
     "成立于",
     "创立于",
     "始建于",
     "总部位于",
     "注册资本",
-    # contact lines
     "联系电话",
     "邮编",
     "传真",
     "网址",
     "官方网站",
 )
+PROFILE_TERMS = HEADING_TERMS + CHARTER_TERMS + FACT_TERMS
 # Plain alternation to find the paragraphs holding any term in one scan (about 60 M chars/s); the
 # terms of such a paragraph are then listed by substring tests, so overlapping terms are all found
 # (社团法人资格 holds 社团法人 and 法人资格).
@@ -87,6 +92,14 @@ _ENUM_DIGIT_MARKS = ("、", ".", "．")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 # The lead's first sentence ends at the first full stop, question or exclamation mark.
 _FIRST_SENTENCE_RE = re.compile(r"[^。！？!?]*")
+# The first clause of a paragraph: up to the first comma, semicolon, colon or sentence end. A short
+# parenthesis ((以下简称“恒准”), (英文缩写CAQI)) is dropped first, its commas do not end the clause.
+_FIRST_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?]*")
+_SHORT_PAREN_RE = re.compile(r"[(（][^()（）]{0,40}[)）]")
+# Endings of an organisation's name, the subject of a profile's definitional sentence.
+_ORGANISATION_RE = re.compile(
+    "协会|学会|联合会|促进会|研究会|商会|基金会|联盟|委员会|公司|集团|企业|中心|研究院|研究所|事务所|大学|学院|医院|银行"
+)
 
 # A block needs at least this many distinct profile terms (two: one term such as 会员 or 职能
 # occurs in ordinary reports; seed 001's profile carries eleven, the hard negatives' blocks one).
@@ -111,14 +124,22 @@ SUBJECT_SHARED_MIN = 2
 # where in its first sentence; the rest of a long first paragraph is detail).
 LEAD_MAX_CHARS = 80
 # A block opens like a profile: with a heading (简介, 关于我们: 4-13 characters on the fixtures; a
-# heading naming a long organisation stays under this), ...
+# heading naming a long organisation stays under this) holding a heading term ...
 HEADING_MAX_CHARS = 30
-# ... or with a sentence that names the organisation and says what it is, its first profile term
-# within this many characters (公司成立于…, 台湾计量联合会是由…自愿组成: the first clause) ...
-DEFINITION_TERM_CHARS = OPENING_CHARS
 # ... or with a definitional paragraph dense in charter terms (seed 001's opening paragraph carries
 # five: 自愿结成, 社会团体, 非营利性, 社会组织, 法人资格), though its first comes late (a long member list).
+# Only charter terms count: an article paragraph can hold three others (会员, 宗旨, 章程 in an
+# association's congress report), the legal wording of a charter it does not repeat.
 DEFINITION_MIN_TERMS = 3
+# ... or with a sentence that names the organisation and says what it is: its first clause holds an
+# organisation name and then a profile term within this many characters of the paragraph start
+# (恒准精密仪器股份有限公司成立于…, 台湾计量联合会成立于…: names of 6-14 characters on the fixtures,
+# the term right after; twice the longest leaves room for a long name or a place before it).
+ORGANISATION_NAME_CHARS = 30
+# Such a sentence is weaker evidence than a heading (an article may say 苹果公司主营业务包括…), so
+# a block opening on it needs one distinct term more than VOCAB_MIN (a real company profile
+# carries three in its first sentence alone: 成立于, 总部位于, 注册资本).
+SENTENCE_OPENING_VOCAB_MIN = 3
 # A block shorter than this is too small to call a profile (a lone contact line is left alone).
 MIN_BLOCK_CHARS = 50
 # Trailing paragraphs after a block that are this short and carry no profile term are a footer
@@ -268,20 +289,35 @@ def _suffix_evidence(
     return evidence
 
 
-def _opens_profile(paragraph: str, terms: set[str]) -> bool:
-    """A block opens on a profile heading or definitional sentence, not on an article paragraph
-    that mentions a profile word (会员, 宗旨) somewhere in its middle."""
+def _opening_vocab_min(paragraph: str, terms: set[str]) -> int | None:
+    """Distinct terms a block needs when it opens on this paragraph, or None when the paragraph
+    does not open a profile (an article paragraph mentioning 会员, 宗旨 or 成立于 in passing)."""
     if not terms:
-        return False
-    if len(paragraph) <= HEADING_MAX_CHARS or len(terms) >= DEFINITION_MIN_TERMS:
-        return True
-    first = _PROFILE_ANY_RE.search(paragraph)
-    return first is not None and first.start() < DEFINITION_TERM_CHARS
+        return None
+    if len(paragraph) <= HEADING_MAX_CHARS and not terms.isdisjoint(HEADING_TERMS):
+        return VOCAB_MIN
+    if len(terms.intersection(CHARTER_TERMS)) >= DEFINITION_MIN_TERMS:
+        return VOCAB_MIN
+    return SENTENCE_OPENING_VOCAB_MIN if _names_organisation(paragraph) else None
 
 
-def _has_profile_evidence(vocab: int, enum: int) -> bool:
+def _opens_profile(paragraph: str, terms: set[str]) -> bool:
+    """A block can open on this paragraph: a profile heading or a definitional sentence."""
+    return _opening_vocab_min(paragraph, terms) is not None
+
+
+def _names_organisation(paragraph: str) -> bool:
+    """The first clause opens with an organisation's name and then says what it is with a term."""
+    head = _SHORT_PAREN_RE.sub("", paragraph[: ORGANISATION_NAME_CHARS * 2])
+    match = _FIRST_CLAUSE_RE.match(head)
+    clause = match.group(0)[:ORGANISATION_NAME_CHARS] if match else ""
+    term = _PROFILE_ANY_RE.search(clause)
+    return term is not None and _ORGANISATION_RE.search(clause, 0, term.start()) is not None
+
+
+def _has_profile_evidence(vocab: int, enum: int, vocab_min: int = VOCAB_MIN) -> bool:
     """Enough distinct profile terms, an item list counting as one more."""
-    return vocab + (1 if enum >= ENUM_MIN else 0) >= VOCAB_MIN
+    return vocab + (1 if enum >= ENUM_MIN else 0) >= vocab_min
 
 
 def find_side_blocks(title: str | None, paragraphs: Sequence[str]) -> list[SideSpan]:
@@ -304,9 +340,10 @@ def find_side_blocks(title: str | None, paragraphs: Sequence[str]) -> list[SideS
     relevance = _suffix_relevance(reference, paragraphs[:end])
     for start in range(1, end):
         vocab, enum, chars = evidence[start]
-        if relevance[start] > RELEVANCE_MAX or not _opens_profile(paragraphs[start], terms[start]):
+        if relevance[start] > RELEVANCE_MAX or chars < MIN_BLOCK_CHARS:
             continue
-        if chars < MIN_BLOCK_CHARS or not _has_profile_evidence(vocab, enum):
+        vocab_min = _opening_vocab_min(paragraphs[start], terms[start])
+        if vocab_min is None or not _has_profile_evidence(vocab, enum, vocab_min):
             continue
         block_opening = "\n".join(paragraphs[start:end])[:OPENING_CHARS]
         subject = len(reference_names & _quadgrams(block_opening))
