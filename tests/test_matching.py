@@ -11,7 +11,14 @@ import pytest
 
 from tests.overlap_fixtures import UNRELATED_PAGES, dev_page_body, documents_table, seed_body, write_passages
 from transforms.overlap import split_passages
-from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, bucket_cap, match_corpus, rarity_weight
+from warehouse.matching import (
+    EVENT_REPORTS_SQL,
+    MatchResult,
+    bucket_cap,
+    match_corpus,
+    rarity_weight,
+    strong_match,
+)
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 # Five sentences of seed 003, reworded by hand (order, particles, words and punctuation changed).
@@ -185,3 +192,49 @@ def test_event_reports_view(tmp_path: Path, bodies: dict[str, str]) -> None:
     assert any("正式代表850人" in p for p in added)  # only 001 gives the delegate numbers
     assert not any("大会由 、四川省人民政府" in p for p in added)  # 000 has the organisers
     assert rows[0][2] == bodies["000.txt"]
+
+
+# A stock opening clause and an official title, each inside otherwise different sentences.
+STOCK = "为深入贯彻落实党的二十大精神和中央经济工作会议部署"
+TITLE = "国家市场监督管理总局党组成员副局长"
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "strong"),
+    [
+        # the same sentence copied: one run covers both
+        (STOCK + "全面提升产品质量水平", STOCK + "全面提升产品质量水平", True),
+        # reworded: shared n-grams spread over several runs
+        (
+            "市场监管总局食品抽检司二级巡视员郝明虹在主旨演讲中表示食品安全的前提是质量而质量的基准是安全",
+            "市场监管总局食品抽检司二级巡视员郝明虹在主旨演讲中说食品安全的前提是质量而质量的基准是安全",
+            True,
+        ),
+        # one stock clause in two different sentences: a single run, nothing beside it
+        (STOCK + "本市启动了新一轮农村电网改造工程", STOCK + "省教育厅印发了中小学课后服务指导意见", False),
+        (TITLE + "田世宏出席开幕式并致辞", TITLE + "秦宜智在调研中强调要守住安全底线", False),
+        # a short sentence inside a much longer one: matches, but only weakly
+        (
+            "平行举办质量之光成果展",
+            "此外九月一日至三日还将在成都世纪城新国际会展中心平行举办质量之光成果展并组织企业开放参观活动",
+            False,
+        ),
+    ],
+)
+def test_strong_match(x: str, y: str, strong: bool) -> None:
+    assert strong_match(x, y) is strong
+
+
+def test_stock_clause_in_different_sentences_does_not_link(tmp_path: Path) -> None:
+    # four sentences of each report open with the same stock clause; the rest differs
+    a = "\n".join(
+        STOCK + tail
+        for tail in ("本市启动农村电网改造", "区里新建十所幼儿园", "县里修通了山区公路", "镇上办起了夜校课堂")
+    )
+    b = "\n".join(
+        STOCK + tail
+        for tail in ("省里印发课后服务意见", "厂里更新了三条产线", "港口开通两条新航线", "医院增设了夜间门诊")
+    )
+    docs = {"a.txt": a + "。", "b.txt": b + "。"}
+    docs = {k: v.replace("\n", "。\n") for k, v in docs.items()}
+    assert pairs(run(tmp_path, [docs], set(docs))) == []
