@@ -122,8 +122,13 @@ def test_article_only_seeds_have_no_side_block(
         # hard negative: a policy report whose measures are an enumeration (一)…(十)
         ("policy_enumeration.txt", []),
         # hard negative: an article closing on another company (苹果公司主营业务…, its 官方网站):
-        # a sentence opening with two terms is not enough without a heading
+        # a sentence naming an organisation and one fact does not open a block without a heading
         ("company_mention_end.txt", []),
+        # a company profile without a heading: its first sentence names it and states three facts
+        (
+            "company_profile_no_heading.txt",
+            [SideSpan(3, 6, "profile_block:vocab=6,relevance=0.06,enum=0,subject=0")],
+        ),
         # the article's last paragraph mentions 会员单位 in its second clause: the block opens on
         # the heading below it, not on that paragraph
         (
@@ -251,6 +256,8 @@ def test_opens_profile(paragraph: str, expected: bool) -> None:
         # a short line with a term that is no heading (a caption, a quoted slogan)
         ("新增团体会员单位", None),
         ("按照“服务会员。李明摄", None),
+        # a short line with a heading term and a sentence end: a caption
+        ("各部门组织协调职能。张华摄", None),
         # three charter terms: the definitional paragraph of an association
         ("某某协会是由" + "相关单位、" * 20 + "自愿结成的全国性社会团体,是非营利性社会组织。", 2),
         # three terms, none of them charter wording (an association's congress report)
@@ -258,10 +265,19 @@ def test_opens_profile(paragraph: str, expected: bool) -> None:
             "大会审议通过了新修订的章程,明确了联合会的宗旨,将做好会员服务和行业自律工作,推动计量测试事业发展。",
             None,
         ),
-        # a first clause naming an organisation, then a term: a sentence opening needs three terms
+        # a first clause naming an organisation, then a defining term, two defining facts in the
+        # paragraph: a sentence opening, its block needs three terms
         ("恒准精密仪器股份有限公司成立于2005年,总部位于苏州。", 3),
         ("恒准精密仪器股份有限公司(以下简称“恒准精密”,股票代码000000)成立于2005年,总部位于苏州。", 3),
-        ("苹果公司主营业务包括智能手机、个人电脑和可穿戴设备,其服务收入增长最快,占比接近四分之一。", 3),
+        # one defining fact: an article mentioning an organisation
+        ("苹果公司主营业务包括智能手机、个人电脑和可穿戴设备,其服务收入增长最快,占比接近四分之一。", None),
+        ("中国地理学会大数据工作委员会成立于2015年,本次会议明确了五方合作的重点工作清单。", None),
+        # no name before the term: 公司 alone, or a reference back (该公司) to the article's subject
+        ("公司成立于2005年,总部位于苏州,是一家专注于精密测量仪器研发和生产的高新技术企业。", None),
+        ("该公司成立于2005年,总部位于苏州,是一家专注于精密测量仪器研发和生产的高新技术企业。", None),
+        # a name followed by a term that does not say what the organisation is (宗旨, 职能简介)
+        ("各地监察委员会的宗旨,是对所有行使公权力的公职人员进行监察,调查职务违法和职务犯罪。", None),
+        ("这次对外服务的重点是质量检验协会职能简介,以及会员单位的名录和联系方式等基本信息。", None),
         # the term after the first clause, or no organisation named before it
         ("记者了解到,会员单位已达1500家,覆盖全国31个省区市的检测机构和仪器生产企业,规模居行业前列。", None),
         ("据了解,恒准精密成立于2003年,总部位于苏州,主营业务为三坐标测量机、影像测量仪和在线检测系统。", None),

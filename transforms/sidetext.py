@@ -74,6 +74,19 @@ FACT_TERMS: tuple[str, ...] = (
     "官方网站",
 )
 PROFILE_TERMS = HEADING_TERMS + CHARTER_TERMS + FACT_TERMS
+# Terms that say what an organisation is, the predicate of a profile's definitional sentence (公司
+# 成立于…, 协会是由…自愿结成…); 宗旨, 会员 or 简介 after a name are an article's phrase (监察委员会
+# 的宗旨) or a heading glued to a sentence.
+DEFINING_TERMS: tuple[str, ...] = (
+    *CHARTER_TERMS,
+    "成立于",
+    "创立于",
+    "始建于",
+    "总部位于",
+    "注册资本",
+    "主营业务",
+    "经营范围",
+)
 # Plain alternation to find the paragraphs holding any term in one scan (about 60 M chars/s); the
 # terms of such a paragraph are then listed by substring tests, so overlapping terms are all found
 # (社团法人资格 holds 社团法人 and 法人资格).
@@ -96,10 +109,17 @@ _FIRST_SENTENCE_RE = re.compile(r"[^。！？!?]*")
 # parenthesis ((以下简称“恒准”), (英文缩写CAQI)) is dropped first, its commas do not end the clause.
 _FIRST_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?]*")
 _SHORT_PAREN_RE = re.compile(r"[(（][^()（）]{0,40}[)）]")
+_DEFINING_RE = re.compile("|".join(re.escape(term) for term in DEFINING_TERMS))
 # Endings of an organisation's name, the subject of a profile's definitional sentence.
+# A name has characters before the ending (恒准精密仪器股份有限公司, not 公司 alone) and is no
+# reference back to a company the article named (该公司, 这家公司, 其公司: the article's own subject).
 _ORGANISATION_RE = re.compile(
-    "协会|学会|联合会|促进会|研究会|商会|基金会|联盟|委员会|公司|集团|企业|中心|研究院|研究所|事务所|大学|学院|医院|银行"
+    r"(?<=[^\W\d_]{2})(?<![该本此其])(?<!这家)(?<!一家)"
+    "(?:协会|学会|联合会|促进会|研究会|商会|基金会|联盟|委员会|公司|集团|企业|中心|研究院|研究所|事务所|大学|学院|医院|银行)"
 )
+# A heading is no sentence: a short line with a sentence end in it is a caption or a quote
+# (…组织协调职能。某某摄).
+_SENTENCE_END_RE = re.compile(r"[。！？!?]")
 
 # A block needs at least this many distinct profile terms (two: one term such as 会员 or 职能
 # occurs in ordinary reports; seed 001's profile carries eleven, the hard negatives' blocks one).
@@ -132,13 +152,16 @@ HEADING_MAX_CHARS = 30
 # association's congress report), the legal wording of a charter it does not repeat.
 DEFINITION_MIN_TERMS = 3
 # ... or with a sentence that names the organisation and says what it is: its first clause holds an
-# organisation name and then a profile term within this many characters of the paragraph start
+# organisation name and then a defining term within this many characters of the paragraph start
 # (恒准精密仪器股份有限公司成立于…, 台湾计量联合会成立于…: names of 6-14 characters on the fixtures,
 # the term right after; twice the longest leaves room for a long name or a place before it).
 ORGANISATION_NAME_CHARS = 30
-# Such a sentence is weaker evidence than a heading (an article may say 苹果公司主营业务包括…), so
-# a block opening on it needs one distinct term more than VOCAB_MIN (a real company profile
-# carries three in its first sentence alone: 成立于, 总部位于, 注册资本).
+# Such a sentence is weaker evidence than a heading (an article may say 苹果公司主营业务包括… or
+# 八国联盟成立于…), so its paragraph must state this many defining facts (the fixtures' opening
+# sentences state three or four: 成立于, 总部位于, 注册资本 / 成立于, 自愿结成, 非营利性, 社会组织;
+# an article's mention of an organisation states one) ...
+SENTENCE_OPENING_DEFINING_MIN = 2
+# ... and the block needs one distinct term more than VOCAB_MIN.
 SENTENCE_OPENING_VOCAB_MIN = 3
 # A block shorter than this is too small to call a profile (a lone contact line is left alone).
 MIN_BLOCK_CHARS = 50
@@ -294,11 +317,23 @@ def _opening_vocab_min(paragraph: str, terms: set[str]) -> int | None:
     does not open a profile (an article paragraph mentioning 会员, 宗旨 or 成立于 in passing)."""
     if not terms:
         return None
-    if len(paragraph) <= HEADING_MAX_CHARS and not terms.isdisjoint(HEADING_TERMS):
+    if _is_heading(paragraph, terms):
         return VOCAB_MIN
     if len(terms.intersection(CHARTER_TERMS)) >= DEFINITION_MIN_TERMS:
         return VOCAB_MIN
-    return SENTENCE_OPENING_VOCAB_MIN if _names_organisation(paragraph) else None
+    defining = len(terms.intersection(DEFINING_TERMS))
+    if defining >= SENTENCE_OPENING_DEFINING_MIN and _names_organisation(paragraph):
+        return SENTENCE_OPENING_VOCAB_MIN
+    return None
+
+
+def _is_heading(paragraph: str, terms: set[str]) -> bool:
+    """A short line holding a heading term and no sentence end (中国质量检验协会简介, 本会的业务范围:)."""
+    return (
+        len(paragraph) <= HEADING_MAX_CHARS
+        and not terms.isdisjoint(HEADING_TERMS)
+        and _SENTENCE_END_RE.search(paragraph) is None
+    )
 
 
 def _opens_profile(paragraph: str, terms: set[str]) -> bool:
@@ -307,11 +342,11 @@ def _opens_profile(paragraph: str, terms: set[str]) -> bool:
 
 
 def _names_organisation(paragraph: str) -> bool:
-    """The first clause opens with an organisation's name and then says what it is with a term."""
+    """The first clause opens with an organisation's name and then says what it is (a defining term)."""
     head = _SHORT_PAREN_RE.sub("", paragraph[: ORGANISATION_NAME_CHARS * 2])
     match = _FIRST_CLAUSE_RE.match(head)
     clause = match.group(0)[:ORGANISATION_NAME_CHARS] if match else ""
-    term = _PROFILE_ANY_RE.search(clause)
+    term = _DEFINING_RE.search(clause)
     return term is not None and _ORGANISATION_RE.search(clause, 0, term.start()) is not None
 
 
