@@ -43,14 +43,20 @@ PASSAGE_LINKS_SCHEMA = pa.schema(
     ]
 )
 
-# Two documents are candidates when their passages collide in at least this many LSH bands in all
-# (summed over every passage pair of the two documents): a shared reworded passage collides in ~6 of
-# 64 bands, an unrelated pair in 1-2 by chance (benchmarks/overlap.py at 10k documents: thresholds
-# 2..6 keep planted-overlap recall 0.996 while chance candidates fall from 49k to 250; 5 keeps margin).
-MIN_BAND_HITS = 5
-# ... and at least this many distinct passages on each side collide: one shared stock sentence alone
-# would otherwise make every pair of its documents a candidate (an overlap needs two shared passages
-# anyway; the others are found by exact verification of all passage pairs of a candidate).
+# A passage pair is a candidate link when its passages collide in at least this many LSH bands: a
+# shared sentence, verbatim or reworded, collides in many of its ~64 bands, a stock clause shared by
+# two different sentences in 1-2 (20k gen_corpus: 9.2M of 12.5M colliding passage pairs have one hit).
+MIN_PASSAGE_BAND_HITS = 2
+# ...and either collides in this many bands (near-verbatim: 20k gen_corpus keeps full recall of the
+# candidates up to 15 hits, while 1.7k document pairs remain) or in one band bucket of at most
+# RARE_BUCKET_DOCS documents (a pooled clause sits in buckets of many documents, a sentence shared
+# by a few reports in buckets of 2-3; a reworded shared passage collides in ~6 bands only).
+VERBATIM_BAND_HITS = 10
+RARE_BUCKET_DOCS = 5
+# Two documents are candidates when at least this many distinct passages on each side take part in
+# such passage pairs: one shared stock sentence alone would otherwise make every pair of its
+# documents a candidate (an overlap needs two shared passages anyway; the others are found by exact
+# verification of all passage pairs of a candidate).
 MIN_CANDIDATE_PASSAGES = 2
 # A band bucket holding more documents than max(MAX_BUCKET_DOCS, corpus documents / BUCKET_SHARE_DOCS)
 # is a stock phrase: it yields no candidates (its rarity weight would be at most
@@ -251,16 +257,18 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int) ->
     rows = con.execute(
         f"""
         WITH hot AS (
-            SELECT pb.dn, pb.passage_no, pb.h FROM pb JOIN bucket USING (h)
+            SELECT pb.dn, pb.passage_no, pb.h, bucket.n_docs FROM pb JOIN bucket USING (h)
             WHERE bucket.n_docs <= {bucket_cap(n_docs)}
-        ), hits AS (
+        ), links AS (
             SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
             FROM hot x JOIN hot y ON y.h = x.h AND x.dn < y.dn
             WHERE x.dn < {n_new}  -- new documents come first, so x is new whenever y is
+            GROUP BY ALL
+            HAVING count(*) >= {VERBATIM_BAND_HITS}
+                OR (count(*) >= {MIN_PASSAGE_BAND_HITS} AND min(x.n_docs) <= {RARE_BUCKET_DOCS})
         ), pairs AS (
-            SELECT a, b FROM hits GROUP BY a, b
-            HAVING count(*) >= {MIN_BAND_HITS}
-                AND count(DISTINCT pa) >= {MIN_CANDIDATE_PASSAGES}
+            SELECT a, b FROM links GROUP BY a, b
+            HAVING count(DISTINCT pa) >= {MIN_CANDIDATE_PASSAGES}
                 AND count(DISTINCT pb) >= {MIN_CANDIDATE_PASSAGES}
         )
         SELECT da.doc_id, db.doc_id FROM pairs
