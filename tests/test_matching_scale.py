@@ -11,7 +11,13 @@ import pytest
 
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from transforms.overlap import passage_rows_batch
-from warehouse.matching import MAX_PASSAGES_PER_DOC, MatchResult, changed_events, match_corpus
+from warehouse.matching import (
+    MAX_PASSAGES_PER_DOC,
+    RARE_BUCKET_DOCS,
+    MatchResult,
+    changed_events,
+    match_corpus,
+)
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 # One sentence a hostile file repeats (its normalised key is the same every time).
@@ -159,3 +165,16 @@ def test_passages_beyond_the_cap_take_no_part(tmp_path: Path) -> None:
     capped = {tuple(r["bands"]) for r in table.to_pylist() if r["passage_no"] < MAX_PASSAGES_PER_DOC}
     assert table.num_rows == MAX_PASSAGES_PER_DOC + 500 and len(capped) == MAX_PASSAGES_PER_DOC - 1
     assert result.stats.band_rows == sum(map(len, capped))
+
+
+def test_a_story_reposted_by_many_outlets_links_every_copy(tmp_path: Path, bodies: dict[str, str]) -> None:
+    # eight copies: every band bucket of the story holds more documents than RARE_BUCKET_DOCS, so
+    # its passage pairs become candidates through the verbatim rule (many band hits), not rarity
+    copies = {f"copy{k}.txt": bodies["003.txt"] + f"\n本文转载自第{k}家合作媒体。" for k in range(8)}
+    assert len(copies) > RARE_BUCKET_DOCS
+    docs = {**bodies, **copies}
+    path = write_passages(tmp_path, "p", docs)
+    result = match_corpus([path], documents_table(docs), set(docs), None)
+    expected = [("000.txt", "001.txt", "overlap")]
+    expected += [(a, b, "duplicate") for a in ["003.txt", *sorted(copies)] for b in sorted(copies) if a < b]
+    assert pairs(result) == expected
