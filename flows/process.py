@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 
 from flows.progress import Progress
@@ -17,7 +18,7 @@ from flows.runners import clear_shard_cache, run_shards, shard_key_from_paramete
 from flows.scan import PreviousFile, ScanPlan, SeedFile, scan
 from flows.shard import FileOutcome, Limits, ShardResult, process_shard
 from warehouse.catalog import ensure_catalog
-from warehouse.matching import MatchResult, match_corpus
+from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
 from warehouse.store import Warehouse
 
@@ -88,9 +89,9 @@ def shards(files: list[SeedFile], size: int) -> list[list[SeedFile]]:
 
 
 @task(name="scan-seeds", retries=2, retry_delay_seconds=1)
-def scan_task(seeds: Path, warehouse: Warehouse) -> tuple[ScanPlan, dict[str, PreviousFile]]:
+def scan_task(seeds: Path, old_files: pa.Table) -> tuple[ScanPlan, dict[str, PreviousFile]]:
     """List and hash the seeds folder against the last manifest."""
-    previous = previous_manifest(warehouse.read("files"))
+    previous = previous_manifest(old_files)
     return scan(seeds, previous), previous
 
 
@@ -123,7 +124,7 @@ def match_task(
     documents = pa.concat_tables(
         [pa.Table.from_batches([], pa.schema([("doc_id", pa.string()), ("text_chars", pa.int64())]))]
         + [
-            _read_columns(path, ["doc_id", "text_chars"])
+            pq.read_table(path, columns=["doc_id", "text_chars"])
             for path in sorted((version / "documents_base").glob("*.parquet"))
         ]
     )
@@ -142,12 +143,6 @@ def match_task(
     )
 
 
-def _read_columns(path: Path, columns: list[str]) -> pa.Table:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(path, columns=columns)
-
-
 @task(name="commit-version", retries=0)
 def commit_task(
     warehouse: Warehouse,
@@ -162,7 +157,6 @@ def commit_task(
 
 def _manifest_and_rejections(
     plan: ScanPlan,
-    previous: dict[str, PreviousFile],
     old_files: pa.Table,
     old_rejected: pa.Table,
     outcomes: list[tuple[FileOutcome, str]],
@@ -216,7 +210,6 @@ def _manifest_and_rejections(
                 "run_id": run_id,
             }
         )
-    del previous
     files = pa.concat_tables([files, pa.Table.from_pylist(new_files, schema=FILES)]).sort_by("doc_id")
     rejected = pa.concat_tables(
         [rejected, pa.Table.from_pylist(new_rejected, schema=REJECTED_FILES)]
@@ -262,7 +255,8 @@ def process_seeds(
     with store.lock(wait_seconds):
         store.clear_staging()
         run_id = new_run_id(started)
-        plan, previous = scan_task(Path(seeds), store)
+        old_files = store.read("files")
+        plan, previous = scan_task(Path(seeds), old_files)
         logger.info(
             "scan: %d new, %d changed, %d unchanged, %d deleted, %d refused",
             len(plan.new),
@@ -285,7 +279,7 @@ def process_seeds(
         match = match_task(store, version, processed_ids, old_pairs, staging)
         outcomes = [(o, r.part) for r in results for o in r.outcomes]
         files, rejected = _manifest_and_rejections(
-            plan, previous, store.read("files"), store.read("rejected_files"), outcomes, run_id
+            plan, old_files, store.read("rejected_files"), outcomes, run_id
         )
         relations = match.doc_pairs.column("relation").to_pylist()
         summary = RunSummary(
@@ -308,19 +302,16 @@ def process_seeds(
             "events": match.events,
             "passage_links": match.passage_links,
         }
-        commit_task(store, version, whole, _extra_views())
+        commit_task(store, version, whole, extra_views())
         clear_shard_cache(store.root)
         for line in summary.lines():
             logger.info(line)
         return summary
 
 
-def _extra_views() -> dict[str, str]:
-    """Views contributed by the matching step (event_reports), when it defines them."""
-    from warehouse import matching
-
-    sql = getattr(matching, "EVENT_REPORTS_SQL", None)
-    return {"event_reports": sql} if sql else {}
+def extra_views() -> dict[str, str]:
+    """Catalog views defined over other views (the matching step's event_reports)."""
+    return {"event_reports": EVENT_REPORTS_SQL}
 
 
 def _run_row(summary: RunSummary, started: dt.datetime) -> pa.Table:
