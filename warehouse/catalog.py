@@ -1,4 +1,12 @@
-"""The DuckDB catalog: one view per table, reading the current version's Parquet files."""
+"""The DuckDB catalog: one view per table, reading the current version's Parquet files.
+
+Readers are pinned to one committed version. The catalog's views read `current/<table>/*.parquet`;
+DuckDB lists a glob when it binds a query and opens the files when it executes it, each time through
+the `current` link, so a commit swapping the link in between could let one query mix two versions or
+fail on a part file the new version lacks. `connect_read_only` shadows every table view with a
+temporary view over the resolved version directory, so all queries of a connection read the version
+that was current when it connected (the commit keeps the version before the new one for them).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.pinned import pin_current_version
 from warehouse.schema import ALL_TABLES
 
 CATALOG_NAME = "catalog.duckdb"
 
-# Views the contract names, defined over the stored tables. {t} is replaced by a table's glob.
+# Views the contract names, defined over the table views of the stored tables.
 DERIVED_VIEWS: dict[str, str] = {
     "documents": """
         select d.doc_id, d.source_path, d.content_sha256, d.encoding, d.input_format, d.script,
@@ -32,13 +39,19 @@ def table_glob(root: Path, table: str) -> str:
     return str(root.resolve() / "current" / table / "*.parquet")
 
 
+def table_view(table: str, glob: str, temp: bool = False) -> str:
+    """CREATE VIEW of one stored table over its Parquet files (a quote in the path is escaped)."""
+    kind = "temp view" if temp else "view"
+    escaped = glob.replace("'", "''")
+    return (
+        f'create or replace {kind} "{table}" as '
+        f"select * from read_parquet('{escaped}', union_by_name = true)"
+    )
+
+
 def view_statements(root: Path, extra_views: dict[str, str] | None = None) -> list[str]:
     """CREATE VIEW statements for every stored table and every derived view."""
-    statements = [
-        f"create or replace view {table} as select * from "
-        f"read_parquet('{table_glob(root, table)}', union_by_name = true)"
-        for table in ALL_TABLES
-    ]
+    statements = [table_view(table, table_glob(root, table)) for table in ALL_TABLES]
     for name, sql in {**DERIVED_VIEWS, **(extra_views or {})}.items():
         statements.append(f"create or replace view {name} as {sql}")
     return statements
@@ -78,6 +91,19 @@ def _stored_digest(path: Path) -> str | None:
     finally:
         con.close()
     return str(row[0]) if row else None
+
+
+def pin_current_version(con: duckdb.DuckDBPyConnection, root: Path) -> Path | None:
+    """Point every table view of this connection at the version `current` names now (None before any run)."""
+    pointer = root / "current"
+    if not pointer.is_symlink():
+        return None
+    version = pointer.resolve()
+    for table in ALL_TABLES:
+        if not any((version / table).glob("*.parquet")):
+            continue  # a table an older version did not have: the catalog's view answers for it
+        con.execute(table_view(table, str(version / table / "*.parquet"), temp=True))
+    return version
 
 
 def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
