@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from flows.progress import Progress
 from flows.scan import SeedFile
 from flows.shard import Limits, ShardResult
-from warehouse.store import PARQUET_COMPRESSION
+from warehouse.store import write_staged
 
 RUNNERS = ("threads", "processes", "dask")
 DEFAULT_RUNNER = "threads"
@@ -246,9 +246,7 @@ def _write_with_run_id(source: Path, target: Path, run_id: str) -> None:
     table = table.set_column(
         index, table.schema.field(index), pa.array([run_id] * table.num_rows, pa.string())
     )
-    tmp = target.with_suffix(".tmp")
-    pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
-    os.replace(tmp, target)
+    write_staged(table, target)
 
 
 def run_shards(
