@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -116,6 +117,9 @@ FULL_SCAN_SHARE = 0.5
 # Documents whose passages are held as n-gram sets at once during verification: ~30 passages of
 # ~45 n-grams each, ~60 kB of Python objects per document, so ~60 MB per batch.
 VERIFY_BATCH_DOCS = 1000
+# Band buckets counted in one aggregate pass (the rest of the hash range waits for later passes):
+# PLACEHOLDER
+PARTITION_GROUPS = 50_000_000
 
 EVENT_REPORTS_SQL = """
 SELECT e.event_id,
@@ -215,43 +219,78 @@ def _connect(temp_dir: Path | None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: Sequence[str]) -> None:
-    """docs: dense numbers in the given order (new documents first); band_rows: one row per stored band."""
+def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: pa.Array) -> None:
+    """docs: dense numbers in the given order (new documents first); kept_passages: the band lists of
+    the distinct passages of each document (first copy, within the cap); kept_rows: one row per band."""
     # dn is given, not numbered in SQL: without insertion order a row_number() would not follow it
-    numbered = {"doc_id": pa.array(order, pa.string()), "dn": pa.array(range(len(order)), pa.int32())}
-    con.register("doc_list", pa.table(numbered))
+    numbered = pa.table({"doc_id": order, "dn": pa.array(np.arange(len(order), dtype=np.int32))})
+    con.register("doc_list", numbered)
     con.execute("CREATE TEMP TABLE docs AS SELECT doc_id, dn FROM doc_list")
     con.unregister("doc_list")
     # ph tells identical passages of one document apart from different ones: same normalised
     # text, same bands; beyond MAX_PASSAGES_PER_DOC a document takes no part in candidates.
     con.execute(
-        "CREATE TEMP VIEW band_rows AS SELECT dn, passage_no, ph, unnest(bands) AS h FROM ("
-        "SELECT d.dn, p.passage_no, hash(p.bands) AS ph, p.bands "
+        "CREATE TEMP VIEW passage_bands AS SELECT d.dn, p.passage_no, hash(p.bands) AS ph, p.bands "
         f"FROM read_parquet({_sql_files(files)}) p JOIN docs d USING (doc_id) "
-        f"WHERE p.passage_no < {MAX_PASSAGES_PER_DOC} AND len(p.bands) > 0)"
+        f"WHERE p.passage_no < {MAX_PASSAGES_PER_DOC} AND len(p.bands) > 0"
     )
+    # every copy of a passage but the first is dropped, found per passage (no band rows needed):
+    # identical passages have identical bands, so they fall in the same buckets together
+    con.execute(
+        "CREATE TEMP TABLE copies AS SELECT dn, ph, min(passage_no) AS first_no "
+        "FROM passage_bands GROUP BY dn, ph HAVING count(*) > 1"
+    )
+    con.execute(
+        "CREATE TEMP VIEW kept_passages AS SELECT p.dn, p.passage_no, p.bands "
+        "FROM passage_bands p LEFT JOIN copies c USING (dn, ph) "
+        "WHERE c.first_no IS NULL OR p.passage_no = c.first_no"
+    )
+    con.execute("CREATE TEMP VIEW kept_rows AS SELECT dn, passage_no, unnest(bands) AS h FROM kept_passages")
+    con.execute("CREATE TEMP VIEW band_rows AS SELECT dn, passage_no, unnest(bands) AS h FROM passage_bands")
+
+
+def _partitions(groups: int) -> int:
+    """Hash ranges the bucket count runs over, one at a time, so each aggregate stays in memory."""
+    return max(1, -(-groups // PARTITION_GROUPS))
 
 
 def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) -> int:
-    """pb: band rows in the buckets a new document's bands fall in (all rows on a full scan), with
-    identical passages of a document kept once; bucket: documents per bucket of more than one."""
+    """pb: band rows in buckets of two or more documents, among the buckets a new document's bands
+    fall in (all buckets on a full scan); bucket: documents per such bucket. Returns the band rows
+    looked at (distinct passages' bands in those buckets, in buckets of one document too)."""
     if full_scan:
-        con.execute("CREATE TEMP TABLE pb AS SELECT * FROM band_rows")
+        # an upper bound of the buckets: every band its own
+        groups = int(con.execute("SELECT coalesce(sum(len(bands)), 0) FROM kept_passages").fetchall()[0][0])
     else:
-        con.execute(f"CREATE TEMP TABLE new_h AS SELECT DISTINCT h FROM band_rows WHERE dn < {n_new}")
-        con.execute("CREATE TEMP TABLE pb AS SELECT * FROM band_rows SEMI JOIN new_h USING (h)")
-    # Identical passages keep all their bands together through the semi-join, so the copies can
-    # be found among the kept rows: every copy but the first is dropped.
+        con.execute(f"CREATE TEMP TABLE new_h AS SELECT DISTINCT h FROM kept_rows WHERE dn < {n_new}")
+        groups = int(con.execute("SELECT count(*) FROM new_h").fetchall()[0][0])
+    parts = _partitions(groups)
+    con.execute("CREATE TEMP TABLE pb (dn INTEGER, passage_no INTEGER, h BIGINT)")
+    looked_at = 0
+    for part in range(parts):
+        # only the bands of this hash range are unnested; abs: a negative hash has a negative remainder
+        bands = "bands" if parts == 1 else f"list_filter(bands, lambda x: abs(x % {parts}) = {part})"
+        rows = f"SELECT dn, passage_no, unnest({bands}) AS h FROM kept_passages"
+        if not full_scan:
+            rows = f"SELECT * FROM ({rows}) SEMI JOIN new_h USING (h)"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW part_rows AS {rows}")
+        # one aggregate pass: the buckets of two or more documents, and (the empty grouping set)
+        # how many rows there were; only the rows of those buckets are kept, a small share
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE multi AS SELECT h, grouping(h) AS total, count(*) AS n "
+            "FROM part_rows GROUP BY GROUPING SETS ((h), ()) "
+            "HAVING grouping(h) = 1 OR min(dn) < max(dn)"
+        )
+        looked_at += int(
+            con.execute("SELECT coalesce(sum(n), 0) FROM multi WHERE total = 1").fetchall()[0][0]
+        )
+        con.execute(
+            "INSERT INTO pb SELECT * FROM part_rows SEMI JOIN (SELECT h FROM multi WHERE total = 0) USING (h)"
+        )
     con.execute(
-        "CREATE TEMP TABLE dupes AS SELECT dn, passage_no FROM (SELECT DISTINCT dn, passage_no, ph FROM pb) "
-        "QUALIFY row_number() OVER (PARTITION BY dn, ph ORDER BY passage_no) > 1"
+        "CREATE TEMP TABLE bucket AS SELECT h, count(DISTINCT dn)::INTEGER AS n_docs FROM pb GROUP BY h"
     )
-    con.execute("DELETE FROM pb USING dupes WHERE pb.dn = dupes.dn AND pb.passage_no = dupes.passage_no")
-    con.execute(
-        "CREATE TEMP TABLE bucket AS SELECT h, count(*)::INTEGER AS n_docs "
-        "FROM (SELECT DISTINCT h, dn FROM pb) GROUP BY h HAVING count(*) > 1"
-    )
-    return int(con.execute("SELECT count(*) FROM pb").fetchall()[0][0])
+    return looked_at
 
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int) -> list[tuple[str, str]]:
@@ -286,9 +325,11 @@ def _passage_df(con: duckdb.DuckDBPyConnection, doc_ids: Collection[str], full_s
     con.execute("CREATE OR REPLACE TEMP TABLE inv AS SELECT dn FROM docs JOIN inv_list USING (doc_id)")
     con.unregister("inv_list")
     if full_scan:
+        # every band of these documents (pb holds only those of buckets of two or more documents;
+        # a band alone in its bucket counts as one document), and every bucket's size is known
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW inv_rows AS "
-            "SELECT dn, passage_no, h FROM pb SEMI JOIN inv USING (dn)"
+            "CREATE OR REPLACE TEMP TABLE inv_rows AS "
+            "SELECT dn, passage_no, unnest(bands) AS h FROM kept_passages SEMI JOIN inv USING (dn)"
         )
         con.execute("CREATE OR REPLACE TEMP VIEW inv_bucket AS SELECT * FROM bucket")
     else:
@@ -494,34 +535,67 @@ class _UnionFind:
 
 
 def build_events(
-    doc_ids: Sequence[str], text_chars: Sequence[int], pairs: Iterable[tuple[str, str]]
+    doc_ids: pa.Array | pa.ChunkedArray,
+    text_chars: pa.Array | pa.ChunkedArray,
+    pairs: Iterable[tuple[str, str]],
 ) -> pa.Table:
-    """Connected components; event_id is the smallest doc_id, canonical the longest body."""
+    """Connected components; event_id is the smallest doc_id, canonical the longest body.
+
+    Columnar: a document in no pair is its own event (made with Arrow, no Python object per
+    document); only the documents of pairs go through union-find.
+    """
+    ids = _string_array(doc_ids)
     uf = _UnionFind()
     for a, b in pairs:
-        uf.union(a, b)
-    groups: dict[object, list[int]] = defaultdict(list)
-    for k, d in enumerate(doc_ids):
-        groups[uf.find(d)].append(k)
-    ev: list[str] = []
-    ids: list[str] = []
-    canon: list[bool] = []
-    for members in groups.values():
-        event_id = min(doc_ids[k] for k in members)
-        best = min(members, key=lambda k: (-text_chars[k], doc_ids[k]))
-        for k in members:
-            ev.append(event_id)
-            ids.append(doc_ids[k])
-            canon.append(k == best)
-    order = sorted(range(len(ids)), key=lambda k: (ev[k], ids[k]))
-    return pa.table(
-        {
-            "event_id": [ev[k] for k in order],
-            "doc_id": [ids[k] for k in order],
-            "is_canonical": [canon[k] for k in order],
-        },
+        uf.union(str(a), str(b))
+    paired = pc.is_in(ids, value_set=pa.array(sorted(map(str, uf.parent)), pa.string()))
+    alone = ids.filter(pc.invert(paired))
+    singles = pa.table(
+        {"event_id": alone, "doc_id": alone, "is_canonical": pa.array(np.ones(len(alone), dtype=np.bool_))},
         schema=EVENTS_SCHEMA,
     )
+    members = [str(d) for d in ids.filter(paired).to_pylist()]
+    chars = [int(c) for c in _int_array(text_chars).filter(paired).to_pylist()]
+    groups: dict[object, list[int]] = defaultdict(list)
+    for k, d in enumerate(members):
+        groups[uf.find(d)].append(k)
+    ev: list[str] = []
+    canon: list[bool] = []
+    order: list[int] = []
+    for group in groups.values():
+        event_id = min(members[k] for k in group)
+        best = min(group, key=lambda k: (-chars[k], members[k]))
+        for k in group:
+            ev.append(event_id)
+            order.append(k)
+            canon.append(k == best)
+    grouped = pa.table(
+        {"event_id": ev, "doc_id": [members[k] for k in order], "is_canonical": canon}, schema=EVENTS_SCHEMA
+    )
+    # Arrow orders strings by their UTF-8 bytes, which is Python's code point order
+    both = pa.concat_tables([singles, grouped])
+    return both.sort_by([("event_id", "ascending"), ("doc_id", "ascending")]).combine_chunks()
+
+
+def _string_array(values: pa.Array | pa.ChunkedArray | Iterable[str]) -> pa.Array:
+    """Document ids as one Arrow string array, from Arrow (as the flow passes them) or Python."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks().cast(pa.string()) if values.num_chunks else pa.array([], pa.string())
+    if isinstance(values, pa.Array):
+        return values.cast(pa.string())
+    return pa.array([str(v) for v in values], pa.string())
+
+
+def _int_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Text lengths as one int64 array, a missing length counting as 0."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], pa.int64())
+    return pc.fill_null(values.cast(pa.int64()), 0)
+
+
+def _sorted_ids(ids: pa.Array) -> pa.Array:
+    """Ids in ascending order (Python's string order)."""
+    return ids.take(pc.array_sort_indices(ids))
 
 
 def build_passage_links(verdicts: Iterable[_PairVerdict], canonical: set[str]) -> pa.Table:
@@ -552,23 +626,31 @@ def build_passage_links(verdicts: Iterable[_PairVerdict], canonical: set[str]) -
 
 def _members(events: pa.Table) -> dict[str, frozenset[str]]:
     """Event id -> its documents, for events of more than one document (the only ones with links)."""
+    rows = events.select(["event_id", "doc_id"])
+    sizes = rows.group_by("event_id").aggregate([("doc_id", "count_distinct")])
+    several = sizes.filter(pc.greater(sizes.column("doc_id_count_distinct"), 1)).column("event_id")
+    rows = rows.filter(pc.is_in(rows.column("event_id"), value_set=several.combine_chunks()))
     groups: dict[str, set[str]] = defaultdict(set)
     for event_id, doc_id in zip(
-        events.column("event_id").to_pylist(), events.column("doc_id").to_pylist(), strict=True
+        rows.column("event_id").to_pylist(), rows.column("doc_id").to_pylist(), strict=True
     ):
         groups[str(event_id)].add(str(doc_id))
-    return {e: frozenset(m) for e, m in groups.items() if len(m) > 1}
+    return {e: frozenset(m) for e, m in groups.items()}
 
 
 def changed_events(
-    events: pa.Table, previous_events: pa.Table | None, new_doc_ids: Collection[str]
+    events: pa.Table,
+    previous_events: pa.Table | None,
+    new_doc_ids: Collection[str] | pa.Array | pa.ChunkedArray,
 ) -> dict[str, frozenset[str]]:
     """Events (of two or more documents) that gained or lost a document, or hold a document of this run."""
     now = _members(events)
     if previous_events is None:
         return now
     before = _members(previous_events)
-    new = set(new_doc_ids)
+    new_ids = _string_array(new_doc_ids)
+    grouped = pa.array(sorted({d for m in now.values() for d in m}), pa.string())
+    new = {str(d) for d in new_ids.filter(pc.is_in(new_ids, value_set=grouped)).to_pylist()}
     return {e: m for e, m in now.items() if before.get(e) != m or not new.isdisjoint(m)}
 
 
@@ -591,7 +673,7 @@ def _carried_links(previous_links: pa.Table | None, docs: Collection[str]) -> pa
 def match_corpus(
     passage_files: Sequence[Path],
     documents: pa.Table,
-    new_doc_ids: Collection[str],
+    new_doc_ids: Collection[str] | pa.Array | pa.ChunkedArray,
     previous_pairs: pa.Table | None,
     previous_events: pa.Table | None = None,
     previous_links: pa.Table | None = None,
@@ -601,17 +683,18 @@ def match_corpus(
 
     passage_files: Parquet files of the passage table of the whole new state (old and new documents);
     documents: doc_id and text_chars of every current document; new_doc_ids: documents processed in
-    this run (new or changed); previous_pairs: the last state's doc_pairs, already without rows of
-    deleted or changed documents (carried over as they are); previous_events and previous_links: the
-    last state's tables (links of events that did not change are carried over; without them every
-    event's links are rebuilt); temp_dir: where DuckDB spills (None: DuckDB's default).
+    this run (new or changed; an Arrow array or a Python collection); previous_pairs: the last
+    state's doc_pairs, already without rows of deleted or changed documents (carried over as they
+    are); previous_events and previous_links: the last state's tables (links of events that did not
+    change are carried over; without them every event's links are rebuilt); temp_dir: where DuckDB
+    spills (None: DuckDB's default). Per-document state stays in Arrow columns: Python objects are
+    made only for documents in pairs or candidates.
     """
-    doc_ids = [str(d) for d in documents.column("doc_id").to_pylist()]
-    text_chars = [int(c or 0) for c in documents.column("text_chars").to_pylist()]
-    current = set(doc_ids)
-    new = current & {str(d) for d in new_doc_ids}
+    doc_ids = _string_array(documents.column("doc_id"))
+    is_new = pc.is_in(doc_ids, value_set=_string_array(new_doc_ids))
+    new = _sorted_ids(doc_ids.filter(is_new))
+    old = _sorted_ids(doc_ids.filter(pc.invert(is_new)))
     carried = previous_pairs if previous_pairs is not None else DOC_PAIRS_SCHEMA.empty_table()
-    old = pa.array(sorted(current - new), pa.string())
     carried = carried.filter(
         pc.and_(
             pc.is_in(carried.column("doc_a"), value_set=old), pc.is_in(carried.column("doc_b"), value_set=old)
@@ -623,27 +706,27 @@ def match_corpus(
     candidates: list[tuple[str, str]] = []
     con = _connect(temp_dir) if files else None
     try:
-        if con is not None and new:
-            full_scan = len(new) > FULL_SCAN_SHARE * len(current)
-            _define_sources(con, files, sorted(new) + sorted(current - new))
+        if con is not None and len(new):
+            full_scan = len(new) > FULL_SCAN_SHARE * len(doc_ids)
+            _define_sources(con, files, pa.concat_arrays([new, old]))
             band_rows = _collect_bands(con, len(new), full_scan)
-            candidates = _candidate_pairs(con, len(new), len(current))
+            candidates = _candidate_pairs(con, len(new), len(doc_ids))
             _passage_df(con, {d for pair in candidates for d in pair}, full_scan)
             verdicts, loaded = _verify(con, files, candidates, judge=True)
         doc_pairs = _sorted_pairs(carried, verdicts)
         pair_ids = zip(
             doc_pairs.column("doc_a").to_pylist(), doc_pairs.column("doc_b").to_pylist(), strict=True
         )
-        events = build_events(doc_ids, text_chars, pair_ids)
+        events = build_events(doc_ids, documents.column("text_chars"), pair_ids)
         changed = changed_events(events, previous_events if previous_links is not None else None, new)
         in_changed = {d for m in changed.values() for d in m}
         # a pair's two documents are in one event: its first document tells whether the event changed
+        again = carried.filter(
+            pc.is_in(carried.column("doc_a"), value_set=pa.array(sorted(in_changed), pa.string()))
+        )
         rematch = sorted(
             (str(a), str(b))
-            for a, b in zip(
-                carried.column("doc_a").to_pylist(), carried.column("doc_b").to_pylist(), strict=True
-            )
-            if str(a) in in_changed
+            for a, b in zip(again.column("doc_a").to_pylist(), again.column("doc_b").to_pylist(), strict=True)
         )
         if rematch and con is not None:
             matched, more = _verify(con, files, rematch, judge=False)
@@ -653,13 +736,12 @@ def match_corpus(
     finally:
         if con is not None:
             con.close()
-    canonical = {
-        d
-        for d, c in zip(
-            events.column("doc_id").to_pylist(), events.column("is_canonical").to_pylist(), strict=True
-        )
-        if c
-    }
+    # canonical documents matter to the links only among the documents of verified pairs
+    linked = pa.array(sorted({str(v.row[k]) for v in verdicts for k in ("doc_a", "doc_b")}), pa.string())
+    heads = events.filter(
+        pc.and_(events.column("is_canonical"), pc.is_in(events.column("doc_id"), value_set=linked))
+    )
+    canonical = {str(d) for d in heads.column("doc_id").to_pylist()}
     unchanged_docs = {d for m in _members(events).values() for d in m} - in_changed
     links = pa.concat_tables(
         [build_passage_links(verdicts, canonical), _carried_links(previous_links, unchanged_docs)]

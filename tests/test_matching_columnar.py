@@ -1,0 +1,191 @@
+"""The match step's columnar state: events, new ids as Arrow, band buckets in hash partitions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import warehouse.matching as matching
+from tests.overlap_fixtures import documents_table, seed_body, write_passages
+from warehouse.matching import EVENTS_SCHEMA, MatchResult, build_events, changed_events, match_corpus
+
+SEED_IDS = ["000", "001", "002", "003", "004"]
+
+
+def reference_events(
+    doc_ids: Sequence[str], text_chars: Sequence[int | None], pairs: Iterable[tuple[str, str]]
+) -> pa.Table:
+    """build_events as it was before it went columnar (Python objects for every document): the oracle."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+    chars = [int(c or 0) for c in text_chars]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, d in enumerate(doc_ids):
+        groups[find(d)].append(k)
+    ev: list[str] = []
+    ids: list[str] = []
+    canon: list[bool] = []
+    for members in groups.values():
+        event_id = min(doc_ids[k] for k in members)
+        best = min(members, key=lambda k: (-chars[k], doc_ids[k]))
+        for k in members:
+            ev.append(event_id)
+            ids.append(doc_ids[k])
+            canon.append(k == best)
+    order = sorted(range(len(ids)), key=lambda k: (ev[k], ids[k]))
+    return pa.table(
+        {
+            "event_id": [ev[k] for k in order],
+            "doc_id": [ids[k] for k in order],
+            "is_canonical": [canon[k] for k in order],
+        },
+        schema=EVENTS_SCHEMA,
+    )
+
+
+# (documents as (doc_id, text_chars), pairs, expected events as (event_id, doc_id, is_canonical))
+EVENT_CASES = [
+    pytest.param(
+        [("c", 10), ("a", 5), ("b", 30), ("z", 1), ("y", 7)],
+        [("a", "b"), ("b", "c")],
+        [
+            ("a", "a", False),
+            ("a", "b", True),  # the longest body of the chain a-b-c
+            ("a", "c", False),
+            ("y", "y", True),
+            ("z", "z", True),
+        ],
+        id="three-chained-and-singletons",
+    ),
+    pytest.param(
+        [("m", 20), ("k", 20), ("q", 20), ("p", 3)],
+        [("m", "q"), ("k", "m")],
+        [("k", "k", True), ("k", "m", False), ("k", "q", False), ("p", "p", True)],
+        id="tie-on-text-chars-smallest-id-is-canonical",
+    ),
+    pytest.param(
+        [("d2", None), ("d1", 0), ("d3", None)],
+        [("d2", "d3")],
+        [("d1", "d1", True), ("d2", "d2", True), ("d2", "d3", False)],
+        id="missing-length-counts-as-zero",
+    ),
+    pytest.param(
+        [("乙", 4), ("甲", 9), ("b", 9), ("a", 1)],
+        [("甲", "乙"), ("a", "b")],
+        [("a", "a", False), ("a", "b", True), ("乙", "乙", False), ("乙", "甲", True)],
+        id="code-point-order-of-non-ascii-ids",
+    ),
+    pytest.param([("x", 1), ("w", 2)], [], [("w", "w", True), ("x", "x", True)], id="no-pairs"),
+    pytest.param([], [], [], id="no-documents"),
+]
+
+
+@pytest.mark.parametrize(("docs", "pairs", "expected"), EVENT_CASES)
+def test_events_equal_the_reference_construction(
+    docs: list[tuple[str, int | None]], pairs: list[tuple[str, str]], expected: list[tuple[str, str, bool]]
+) -> None:
+    ids = [d for d, _ in docs]
+    chars = [c for _, c in docs]
+    old = reference_events(ids, chars, pairs)
+    variants: list[tuple[pa.Array | pa.ChunkedArray, pa.Array | pa.ChunkedArray]] = [
+        (pa.array(ids, pa.string()), pa.array(chars, pa.int64())),
+        (
+            pa.chunked_array([ids[:2], ids[2:]], pa.string()),
+            pa.chunked_array([chars[:2], chars[2:]], pa.int64()),
+        ),
+        (pa.chunked_array([], pa.string()), pa.chunked_array([], pa.int64()))
+        if not ids
+        else (pa.array(ids, pa.large_string()), pa.array(chars, pa.int32())),
+    ]
+    for doc_ids, text_chars in variants:
+        new = build_events(doc_ids, text_chars, pairs)
+        assert new.equals(old)
+        assert [(r["event_id"], r["doc_id"], r["is_canonical"]) for r in new.to_pylist()] == expected
+
+
+def events_table(rows: list[tuple[str, str]]) -> pa.Table:
+    return pa.table({"event_id": [e for e, _ in rows], "doc_id": [d for _, d in rows]})
+
+
+@pytest.mark.parametrize(
+    ("new_ids", "expected"),
+    [
+        (set(), {"c"}),
+        ({"b"}, {"a", "c"}),
+        (pa.array(["b", "zz"], pa.string()), {"a", "c"}),
+        (pa.chunked_array([["e"], ["b"]], pa.string()), {"a", "c"}),  # e is alone: its event has no links
+    ],
+)
+def test_changed_events_take_new_ids_as_arrow_or_python(new_ids: object, expected: set[str]) -> None:
+    before = events_table([("a", "a"), ("a", "b"), ("c", "c"), ("c", "d"), ("e", "e")])
+    now = events_table([("a", "a"), ("a", "b"), ("c", "c"), ("c", "d"), ("c", "x"), ("e", "e")])
+    assert set(changed_events(now, before, new_ids)) == expected  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def bodies() -> dict[str, str]:
+    docs = {f"{p}.txt": seed_body(p) for p in SEED_IDS}
+    docs["repost3.txt"] = "转载。\n" + docs["003.txt"]
+    return docs
+
+
+def assert_same(a: MatchResult, b: MatchResult) -> None:
+    assert a.doc_pairs.equals(b.doc_pairs)
+    assert a.events.equals(b.events)
+    assert a.passage_links.equals(b.passage_links)
+    assert a.stats == b.stats
+
+
+def test_new_ids_as_arrow_give_the_same_result(tmp_path: Path, bodies: dict[str, str]) -> None:
+    path = write_passages(tmp_path, "p", bodies)
+    documents = documents_table(bodies)
+    python = match_corpus([path], documents, set(bodies), None)
+    assert [(r["doc_a"], r["doc_b"]) for r in python.doc_pairs.to_pylist()] == [
+        ("000.txt", "001.txt"),
+        ("003.txt", "repost3.txt"),
+    ]
+    for ids in (
+        pa.array(sorted(bodies), pa.string()),
+        pa.chunked_array([list(bodies)[:2], list(bodies)[2:]]),
+    ):
+        assert_same(match_corpus([path], documents, ids, None), python)
+
+
+@pytest.mark.parametrize("groups", [1_000, 3_000])
+def test_bucket_partitions_give_the_same_result(
+    tmp_path: Path, bodies: dict[str, str], groups: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = {k: v for k, v in bodies.items() if k not in ("001.txt", "repost3.txt")}
+    path_old = write_passages(tmp_path, "old", old)
+    path_new = write_passages(tmp_path, "new", {k: bodies[k] for k in ("001.txt", "repost3.txt")})
+    first = match_corpus([path_old], documents_table(old), set(old), None)
+    # an incremental run (2 new documents of 6: a semi-join on the new documents' buckets)
+    second = match_corpus([path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None)
+    scratch = match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None)
+    monkeypatch.setattr(matching, "PARTITION_GROUPS", groups)
+    assert matching._partitions(scratch.stats.band_rows) > 2
+    assert_same(match_corpus([path_old], documents_table(old), set(old), None), first)
+    assert_same(
+        match_corpus([path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None), second
+    )
+    assert_same(match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None), scratch)
+
+
+@pytest.mark.parametrize(("groups", "parts"), [(0, 1), (1, 1), (50_000_000, 1), (50_000_001, 2), (10**9, 20)])
+def test_partitions(groups: int, parts: int) -> None:
+    assert matching._partitions(groups) == parts
