@@ -44,6 +44,12 @@ MIN_PASSAGE_CHARS = 12
 
 _SENTENCE = re.compile(r"[^。！？!…\n]+(?:[。！？!…]+[”’」』\"'）)]?)?|[。！？!…]+[”’」』\"'）)]?")
 _NON_WORD = re.compile(r"[\W_]+")
+# Characters of Chinese text that NFKC changes, each with its compatibility decomposition (NFKD),
+# most frequent first (measured on the cleaned text of 1,000 generated documents and the dev pages:
+# together over 99.9 % of the non-NFKC characters). Replacing a character by its NFKD leaves the
+# NFKC of the text unchanged, and without them NFKC's quick check usually passes and skips the
+# slow composition pass over the whole text.
+_COMMON_COMPAT = tuple((c, unicodedata.normalize("NFKD", c)) for c in "，）\u3000（…；：？～！")
 
 _C1 = np.uint64(0x9E3779B97F4A7C15)
 _C2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -54,9 +60,17 @@ _EMPTY = np.uint64(1 << 40)  # above every 32-bit bin minimum
 _BAND_SALT = np.random.default_rng(20230822).integers(1, 2**63, size=BANDS, dtype=np.uint64).astype(np.uint64)
 
 
+def _nfkc(text: str) -> str:
+    """NFKC, with the common full-width punctuation decomposed first by plain replaces (same result)."""
+    for char, decomposed in _COMMON_COMPAT:
+        if char in text:
+            text = text.replace(char, decomposed)
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalise(text: str) -> str:
     """Matching key: width-folded, lower-cased, punctuation and spaces dropped (rewording-tolerant)."""
-    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    return _NON_WORD.sub("", _nfkc(text).lower())
 
 
 def _mix(x: U64) -> U64:
