@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -10,15 +11,25 @@ import os
 import signal
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows.apiserver import TemporaryServer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Prefect's ephemeral API server takes 7-14 s to start here and more on a loaded machine; its
-# default startup timeout is too tight for a shared 2-core box.
-EPHEMERAL_STARTUP_TIMEOUT_SECONDS = "90"
+STARTUP_TIMEOUT_KEY = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+# Prefect settings `zhnews run` sets unless the user did:
+# - the temporary API server takes 7-14 s to start here and more on a loaded machine; Prefect's
+#   default startup timeout is too tight for a shared 2-core box;
+# - without analytics off the server tries to send telemetry (an error in the log offline).
+PREFECT_DEFAULTS = {STARTUP_TIMEOUT_KEY: "90", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+# Seconds each of Prefect's log and event workers may take to send what it holds before the server
+# stops (the same bound flows/runners.py uses for worker processes).
+DRAIN_TIMEOUT_SECONDS = 10
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the warehouse; try again later
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by SIGINT
 
 
 def _default(path: str) -> Path:
@@ -63,21 +74,46 @@ def _add_runner_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Start Prefect's temporary server first (when no API is configured), then import and run."""
+    if not args.seeds.is_dir():
+        print(f"zhnews: seeds folder {args.seeds} does not exist", file=sys.stderr)
+        return 2
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.apiserver import ServerStartError, start_if_wanted
+
+    server = start_if_wanted()  # the server's imports overlap ours from here on
+    if server is not None:
+        _announce(server)
+    try:
+        return _run(args, server)
+    except ServerStartError as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("zhnews: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _announce(server: TemporaryServer) -> None:
+    print(
+        f"zhnews: starting a temporary Prefect server on {server.api_url} (pid {server.pid})", file=sys.stderr
+    )
+
+
+def _run(args: argparse.Namespace, server: TemporaryServer | None) -> int:
     from warehouse.store import Warehouse, WarehouseBusyError
 
     store = Warehouse(args.warehouse)
-    try:  # answer at once, before Prefect's startup, when another run holds the lock
+    try:  # answer at once, before the flow, when another run holds the lock
         with store.lock(args.wait):
             pass
     except WarehouseBusyError as error:
         print(f"zhnews: {error}", file=sys.stderr)
         return EXIT_BUSY
-    if not args.seeds.is_dir():
-        print(f"zhnews: seeds folder {args.seeds} does not exist", file=sys.stderr)
-        return 2
-    os.environ.setdefault(
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_TIMEOUT_SECONDS
-    )
     from flows.runners import RunnerChoiceError, choose_runner, make_task_runner, shared_api
 
     try:
@@ -92,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     try:
-        with shared_api(choice):
+        with prefect_api(server), shared_api(choice):
             flow = process_seeds.with_options(task_runner=make_task_runner(choice))
             summary = flow(seeds=str(args.seeds), warehouse=str(args.warehouse), **options)
     except WarehouseBusyError as error:
@@ -100,6 +136,52 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_BUSY
     print("\n".join(summary.lines()))
     return 0
+
+
+@contextlib.contextmanager
+def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
+    """Point Prefect (this process and its workers) at our temporary server, if we started one.
+
+    Prefect's own settings are read again here: an API URL configured where the early check does
+    not look wins, and our server is stopped unused. Buffered logs and events are sent before the
+    block ends, so nothing is lost when the server stops.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        PREFECT_UI_URL,
+        temporary_settings,
+    )
+
+    if server is not None and (PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value()):
+        server.stop()
+        server = None
+    if server is None:
+        yield PREFECT_API_URL.value()
+        return
+    url = server.wait_ready(float(os.environ[STARTUP_TIMEOUT_KEY]))
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url  # worker processes read it from the environment
+    try:
+        # no UI link: the temporary server serves no UI and is gone after the run
+        with temporary_settings({PREFECT_API_URL: url, PREFECT_UI_URL: ""}):
+            yield url
+            drain_prefect_workers()
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+
+
+def drain_prefect_workers() -> None:
+    """Send buffered logs and events before the server they go to stops."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=DRAIN_TIMEOUT_SECONDS)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
