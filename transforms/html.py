@@ -8,12 +8,12 @@ times more than the whole extraction, and the corpus may be a million pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
-from lxml import html as lxml_html
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,9 @@ CLOSING_DOCUMENT_TAG_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 # Hidden by markup alone (no stylesheet evaluation): inline display:none / visibility:hidden.
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
+# Distinct class/id values remembered: a page has a few hundred, a site's pages share most of them.
+CHROME_VALUE_CACHE = 65536
+
 # --- text measures -----------------------------------------------------------------------------
 WHITESPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 # Chinese (full-width) and ASCII sentence-internal and sentence-final punctuation: GNE's text
@@ -184,19 +187,24 @@ def _normalise(text: str) -> str:
     return WHITESPACE_RE.sub(" ", text).strip()
 
 
-def _class_tokens(element: Any) -> Iterator[str]:
-    """Lower-cased words of an element's class and id attributes."""
-    for name in ("class", "id"):
-        value = element.get(name)
-        if value:
-            for token in CLASS_SPLIT_RE.split(value):
-                if token:
-                    yield token.lower()
+def _value_tokens(value: str) -> list[str]:
+    """Lower-cased words of one class or id value (split on -, _, spaces and camelCase)."""
+    return [token.lower() for token in CLASS_SPLIT_RE.split(value) if token]
+
+
+@lru_cache(maxsize=CHROME_VALUE_CACHE)
+def _names_chrome(value: str) -> bool:
+    """Whether one class or id value has a chrome word (cached: a site repeats its class names)."""
+    return any(CHROME_TOKEN_RE.match(token) for token in _value_tokens(value))
 
 
 def has_chrome_class(element: Any) -> bool:
     """Whether the element's class or id names page chrome (share bar, footer, nav, ads...)."""
-    return any(CHROME_TOKEN_RE.match(token) for token in _class_tokens(element))
+    value = element.get("class")
+    if value and _names_chrome(value):
+        return True
+    value = element.get("id")
+    return bool(value) and _names_chrome(value)
 
 
 def is_hidden(element: Any) -> bool:
@@ -338,20 +346,33 @@ class _Walker:
 
 
 def _parse(html: str) -> Any | None:
-    """Parse possibly broken HTML into an lxml tree; None when there is nothing to parse."""
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    """Parse possibly broken HTML into an lxml tree; None when there is nothing to parse.
+
+    lxml's plain HTML parser (libxml2, the parser lxml.html uses too): lxml.html's element classes
+    come from a Python lookup called for every element the walk touches, and nothing here needs them.
+    """
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     # Browsers render text after a stray </body> or </html>; libxml2 stops there.
     html = CLOSING_DOCUMENT_TAG_RE.sub("", html)
     try:
-        return lxml_html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+        return etree.fromstring(html.encode("utf-8", "replace"), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
+
+
+# An element's text with its descendants' (what lxml.html's text_content() evaluates).
+_STRING_VALUE = etree.XPath("string()", smart_strings=False)
+
+
+def _text_content(element: Any) -> str:
+    """The element's text and its descendants' text, in document order."""
+    return str(_STRING_VALUE(element))
 
 
 def _title_tag(root: Any) -> str | None:
     """Text of the first <title>."""
     for element in root.iter("title"):
-        text = _normalise(element.text_content())
+        text = _normalise(_text_content(element))
         if text:
             return text
     return None
@@ -577,5 +598,5 @@ def html_to_blocks(html: str) -> HtmlPage:
         for index, block in enumerate(raw):
             if rules[index] is None and not start <= index <= end:
                 rules[index] = _outside_main_rule(block)
-    h1_text = _normalise(h1.text_content()) if h1 is not None else None
+    h1_text = _normalise(_text_content(h1)) if h1 is not None else None
     return HtmlPage(list(_blocks_in_order(raw, rules, in_main)), h1_text or None, title_tag, meta)
