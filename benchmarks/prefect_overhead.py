@@ -37,10 +37,11 @@ TARGET_SHARE = 0.05  # the issue's bar: Prefect below 5% of the wall time at 100
 
 def measure_work_per_file(seeds: Path) -> float:
     """Seconds of shard work per file, without Prefect."""
-    from flows.scan import scan
+    from flows.scan import scan, seed_files
     from flows.shard import Limits, process_shard
 
-    files = scan(seeds, {}).to_process
+    plan = scan(seeds)
+    files = seed_files(plan.to_process, plan.root)
     staging = Path(tempfile.mkdtemp(prefix="zhnews-overhead-"))
     try:
         process_shard(files[:5], "warm", staging, "run", frozenset(), Limits())  # imports, converters

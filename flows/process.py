@@ -15,8 +15,8 @@ from prefect import flow, get_run_logger, task
 
 from flows.progress import Progress
 from flows.runners import clear_shard_cache, run_shards, shard_key_from_parameters, task_runner_from_env
-from flows.scan import PreviousFile, ScanPlan, SeedFile, scan
-from flows.shard import FileOutcome, Limits, ShardResult, process_shard
+from flows.scan import ScanPlan, scan, seed_files
+from flows.shard import OUTCOMES, Limits, ShardResult, process_shard
 from warehouse.catalog import ensure_catalog
 from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
@@ -28,6 +28,9 @@ DEFAULT_SHARD_SIZE = 500
 # A normalised line found in at least this many documents is site chrome (cc_net-style); five
 # keeps a quote shared by a handful of reports of one event from counting.
 COMMON_LINE_MIN_DOCS = 5
+# DuckDB's memory while counting stored line fingerprints (~30 a document, 30M rows at 1M
+# documents): the aggregate spills beyond it instead of taking DuckDB's default of 80% of RAM.
+COMMON_LINES_MEMORY_LIMIT = "512MB"
 
 
 @dataclass(frozen=True)
@@ -58,22 +61,13 @@ def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def previous_manifest(files: pa.Table) -> dict[str, PreviousFile]:
-    """The files table of the last committed run, keyed by doc_id."""
-    return {
-        row["doc_id"]: PreviousFile(
-            row["content_sha256"], row["size"], row["mtime_ns"], row["status"], row["part"]
-        )
-        for row in files.to_pylist()
-    }
-
-
 def common_line_fingerprints(files: list[Path]) -> frozenset[int]:
     """Fingerprints of lines seen in many stored documents (counted in DuckDB, not in Python)."""
     if not files:
         return frozenset()
     con = duckdb.connect()
     try:
+        con.execute(f"SET memory_limit = '{COMMON_LINES_MEMORY_LIMIT}'")
         rows = con.execute(
             "select fingerprint from read_parquet(?) group by fingerprint having count(distinct doc_id) >= ?",
             [[str(f) for f in files], COMMON_LINE_MIN_DOCS],
@@ -83,16 +77,15 @@ def common_line_fingerprints(files: list[Path]) -> frozenset[int]:
     return frozenset(int(r[0]) for r in rows)
 
 
-def shards(files: list[SeedFile], size: int) -> list[list[SeedFile]]:
-    """Consecutive batches of files, one Prefect task each."""
-    return [files[i : i + size] for i in range(0, len(files), size)]
+def shards(files: pa.Table, size: int) -> list[pa.Table]:
+    """Consecutive batches of files (zero-copy slices of the plan), one Prefect task each."""
+    return [files.slice(i, size) for i in range(0, files.num_rows, size)]
 
 
 @task(name="scan-seeds", retries=2, retry_delay_seconds=1)
-def scan_task(seeds: Path, old_files: pa.Table) -> tuple[ScanPlan, dict[str, PreviousFile]]:
-    """List and hash the seeds folder against the last manifest."""
-    previous = previous_manifest(old_files)
-    return scan(seeds, previous), previous
+def scan_task(seeds: Path, old_files: pa.Table) -> ScanPlan:
+    """List the seeds folder against the last manifest (hashing only files whose size or mtime moved)."""
+    return scan(seeds, old_files)
 
 
 @task(
@@ -103,7 +96,8 @@ def scan_task(seeds: Path, old_files: pa.Table) -> tuple[ScanPlan, dict[str, Pre
     persist_result=True,
 )
 def shard_task(
-    seeds: list[SeedFile],
+    batch: pa.Table,
+    root: Path,
     part: str,
     staging: Path,
     run_id: str,
@@ -113,12 +107,12 @@ def shard_task(
 ) -> ShardResult:
     """Per-document transforms over one shard; cached by cache_key (its inputs' content and the code)."""
     del cache_key
-    return process_shard(seeds, part, staging, run_id, common_lines, limits)
+    return process_shard(seed_files(batch, root), part, staging, run_id, common_lines, limits)
 
 
 @task(name="match-corpus")
 def match_task(
-    warehouse: Warehouse, version: Path, new_doc_ids: list[str], previous_pairs: pa.Table, staging: Path
+    warehouse: Warehouse, version: Path, new_doc_ids: pa.Array, previous_pairs: pa.Table, staging: Path
 ) -> MatchResult:
     """The one cross-document step, over the new version's passage index."""
     documents = pa.concat_tables(
@@ -156,84 +150,106 @@ def commit_task(
 
 
 def _manifest_and_rejections(
-    plan: ScanPlan,
-    old_files: pa.Table,
-    old_rejected: pa.Table,
-    outcomes: list[tuple[FileOutcome, str]],
-    run_id: str,
+    plan: ScanPlan, old_files: pa.Table, old_rejected: pa.Table, outcomes: pa.Table, run_id: str
 ) -> tuple[pa.Table, pa.Table]:
-    """The new files manifest and rejected_files table: carried-over rows plus this run's."""
-    unchanged = pa.array(plan.unchanged, pa.string())
-    files = old_files.filter(pc.is_in(old_files.column("doc_id"), value_set=unchanged))
-    touched = {s.doc_id: s for s in plan.touched}
-    if touched:
-        rows = files.to_pylist()
-        for row in rows:
-            if row["doc_id"] in touched:
-                row["mtime_ns"] = touched[row["doc_id"]].mtime_ns
-        files = pa.Table.from_pylist(rows, schema=FILES)
-    rejected = old_rejected.filter(pc.is_in(old_rejected.column("doc_id"), value_set=unchanged))
-    new_files: list[dict[str, object]] = []
-    new_rejected: list[dict[str, object]] = []
-    for outcome, part in outcomes:
-        status = "document" if outcome.reason is None else "rejected"
-        new_files.append(
+    """The new files manifest and rejected_files table: carried-over rows plus this run's (columns)."""
+    files = old_files.filter(pc.is_in(old_files.column("doc_id"), value_set=plan.unchanged))
+    if plan.touched.num_rows:
+        files = _with_new_mtimes(files, plan.touched)
+    rejected = old_rejected.filter(pc.is_in(old_rejected.column("doc_id"), value_set=plan.unchanged))
+    failed = pc.is_valid(outcomes.column("reason"))
+    n = outcomes.num_rows
+    new_files = pa.table(
+        {
+            "doc_id": outcomes.column("doc_id"),
+            "content_sha256": outcomes.column("content_sha256"),
+            "size": outcomes.column("size"),
+            "mtime_ns": outcomes.column("mtime_ns"),
+            "status": pc.if_else(failed, "rejected", "document"),
+            "part": pc.if_else(failed, pa.scalar(None, pa.string()), outcomes.column("part")),
+            "run_id": pa.array([run_id] * n, pa.string()) if n else pa.array([], pa.string()),
+        },
+        schema=FILES,
+    )
+    new_rejected = outcomes.filter(failed).select(
+        ["source_path", "doc_id", "content_sha256", "reason", "detail"]
+    )
+    new_rejected = new_rejected.append_column(
+        "run_id", pa.array([run_id] * new_rejected.num_rows, pa.string())
+    )
+    refusals = pa.Table.from_pylist(
+        [
             {
-                "doc_id": outcome.doc_id,
-                "content_sha256": outcome.sha256,
-                "size": outcome.size,
-                "mtime_ns": outcome.mtime_ns,
-                "status": status,
-                "part": part if status == "document" else None,
-                "run_id": run_id,
-            }
-        )
-        if outcome.reason is not None:
-            new_rejected.append(
-                {
-                    "source_path": outcome.source_path,
-                    "doc_id": outcome.doc_id,
-                    "content_sha256": outcome.sha256,
-                    "reason": outcome.reason,
-                    "detail": outcome.detail,
-                    "run_id": run_id,
-                }
-            )
-    for refusal in plan.refused:
-        new_rejected.append(
-            {
-                "source_path": str(refusal.path),
-                "doc_id": refusal.doc_id,
+                "source_path": str(r.path),
+                "doc_id": r.doc_id,
                 "content_sha256": None,
-                "reason": refusal.reason,
-                "detail": refusal.detail,
+                "reason": r.reason,
+                "detail": r.detail,
                 "run_id": run_id,
             }
-        )
-    files = pa.concat_tables([files, pa.Table.from_pylist(new_files, schema=FILES)]).sort_by("doc_id")
-    rejected = pa.concat_tables(
-        [rejected, pa.Table.from_pylist(new_rejected, schema=REJECTED_FILES)]
-    ).sort_by("doc_id")
-    return files, rejected
+            for r in plan.refused
+        ],
+        schema=REJECTED_FILES,
+    )
+    files = pa.concat_tables([files, new_files]).sort_by("doc_id").combine_chunks()
+    rejected = pa.concat_tables([rejected, new_rejected.cast(REJECTED_FILES), refusals]).sort_by("doc_id")
+    return files, rejected.combine_chunks()
 
 
-def _removed_docs(plan: ScanPlan, previous: dict[str, PreviousFile]) -> set[str]:
+def _with_new_mtimes(files: pa.Table, touched: pa.Table) -> pa.Table:
+    """Manifest rows of files touched without a change take their new mtime."""
+    new_mtime = dict(
+        zip(touched.column("doc_id").to_pylist(), touched.column("mtime_ns").to_pylist(), strict=True)
+    )
+    mtimes = [
+        new_mtime.get(d, m)
+        for d, m in zip(files.column("doc_id").to_pylist(), files.column("mtime_ns").to_pylist(), strict=True)
+    ]
+    return files.set_column(files.column_names.index("mtime_ns"), "mtime_ns", pa.array(mtimes, pa.int64()))
+
+
+def _removed_docs(plan: ScanPlan, old_files: pa.Table) -> set[str]:
     """Documents whose rows must leave every table: deleted, changed, or now refused."""
-    gone = set(plan.deleted) | {s.doc_id for s in plan.changed} | {r.doc_id for r in plan.refused}
-    return {d for d in gone if d in previous and previous[d].status == "document"}
+    gone = pa.chunked_array(
+        [
+            plan.deleted,
+            plan.changed.column("doc_id").combine_chunks(),
+            pa.array([r.doc_id for r in plan.refused], pa.string()),
+        ],
+        pa.string(),
+    )
+    stored = old_files.filter(
+        pc.and_(
+            pc.equal(old_files.column("status"), "document"),
+            pc.is_in(old_files.column("doc_id"), value_set=gone.combine_chunks()),
+        )
+    )
+    return set(stored.column("doc_id").to_pylist())
 
 
-def _rewrite_parts(removed: Collection[str], previous: dict[str, PreviousFile]) -> set[str]:
+def _rewrite_parts(removed: Collection[str], old_files: pa.Table) -> set[str]:
     """Names of stored part files that hold a removed document."""
-    return {p for d in removed if (p := previous[d].part) is not None}
+    rows = old_files.filter(
+        pc.is_in(old_files.column("doc_id"), value_set=pa.array(sorted(removed), pa.string()))
+    )
+    return {p for p in rows.column("part").to_pylist() if p is not None}
 
 
-def _pairs_without(pairs: pa.Table, gone: Collection[str]) -> pa.Table:
+def _outcomes(results: list[ShardResult]) -> pa.Table:
+    """Every shard's manifest rows in one table, with the part file its documents went to."""
+    parts = [
+        r.outcomes.append_column("part", pa.array([r.part] * r.outcomes.num_rows, pa.string()))
+        for r in results
+    ]
+    empty = OUTCOMES.append(pa.field("part", pa.string())).empty_table()
+    return pa.concat_tables([empty, *parts])
+
+
+def _pairs_without(pairs: pa.Table, gone: pa.Array) -> pa.Table:
     """Previous pairs that involve neither a removed nor a reprocessed document."""
-    value_set = pa.array(sorted(gone), pa.string())
     keep = pc.and_(
-        pc.invert(pc.is_in(pairs.column("doc_a"), value_set=value_set)),
-        pc.invert(pc.is_in(pairs.column("doc_b"), value_set=value_set)),
+        pc.invert(pc.is_in(pairs.column("doc_a"), value_set=gone)),
+        pc.invert(pc.is_in(pairs.column("doc_b"), value_set=gone)),
     )
     return pairs.filter(keep)
 
@@ -256,42 +272,51 @@ def process_seeds(
         store.clear_staging()
         run_id = new_run_id(started)
         old_files = store.read("files")
-        plan, previous = scan_task(Path(seeds), old_files)
+        plan = scan_task(Path(seeds), old_files)
+        to_process = plan.to_process
         logger.info(
             "scan: %d new, %d changed, %d unchanged, %d deleted, %d refused",
-            len(plan.new),
-            len(plan.changed),
+            plan.new.num_rows,
+            plan.changed.num_rows,
             len(plan.unchanged),
             len(plan.deleted),
             len(plan.refused),
         )
         common = common_line_fingerprints(store.table_files("line_fingerprints"))
         staging = store.staging(run_id)
-        batches = shards(plan.to_process, shard_size)
-        progress = Progress(len(plan.to_process), log=logger.info)
-        results = run_shards(shard_task, batches, store.root, staging, run_id, common, limits, progress)
-        removed = _removed_docs(plan, previous)
+        batches = shards(to_process, shard_size)
+        progress = Progress(to_process.num_rows, log=logger.info)
+        results = run_shards(
+            shard_task, batches, plan.root, store.root, staging, run_id, common, limits, progress
+        )
+        removed = _removed_docs(plan, old_files)
         staged = {t: [r.staged[t] for r in results if t in r.staged] for t in PER_DOCUMENT}
-        rewrite = _rewrite_parts(removed, previous)
+        rewrite = _rewrite_parts(removed, old_files)
         version = store.build_version(run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed)
-        processed_ids = [o.doc_id for r in results for o in r.outcomes if o.reason is None]
-        old_pairs = _pairs_without(store.read("doc_pairs"), removed | {s.doc_id for s in plan.to_process})
-        match = match_task(store, version, processed_ids, old_pairs, staging)
-        outcomes = [(o, r.part) for r in results for o in r.outcomes]
+        outcomes = _outcomes(results)
+        # the manifest first: the old one is not needed beyond it, and the match step wants the memory
         files, rejected = _manifest_and_rejections(
             plan, old_files, store.read("rejected_files"), outcomes, run_id
         )
-        relations = match.doc_pairs.column("relation").to_pylist()
+        del old_files, results
+        processed = outcomes.filter(pc.is_null(outcomes.column("reason"))).column("doc_id").combine_chunks()
+        reprocessed = pa.concat_arrays(
+            [pa.array(sorted(removed), pa.string()), to_process.column("doc_id").combine_chunks()]
+        )
+        old_pairs = _pairs_without(store.read("doc_pairs"), reprocessed)
+        match = match_task(store, version, processed, old_pairs, staging)
+        relations = match.doc_pairs.column("relation")
         summary = RunSummary(
             run_id=run_id,
-            files_new=len(plan.new),
-            files_changed=len(plan.changed),
+            files_new=plan.new.num_rows,
+            files_changed=plan.changed.num_rows,
             files_unchanged=len(plan.unchanged),
             files_deleted=len(plan.deleted),
-            files_rejected=sum(1 for o, _ in outcomes if o.reason is not None) + len(plan.refused),
+            files_rejected=int(pc.sum(pc.is_valid(outcomes.column("reason"))).as_py() or 0)
+            + len(plan.refused),
             documents=int(pc.sum(pc.equal(files.column("status"), "document")).as_py() or 0),
-            duplicates=relations.count("duplicate"),
-            overlaps=relations.count("overlap"),
+            duplicates=int(pc.sum(pc.equal(relations, "duplicate")).as_py() or 0),
+            overlaps=int(pc.sum(pc.equal(relations, "overlap")).as_py() or 0),
         )
         runs = pa.concat_tables([store.read("runs"), _run_row(summary, started)])
         whole = {

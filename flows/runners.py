@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.progress import Progress
-from flows.scan import SeedFile
+from flows.scan import SeedFile, seed_files
 from flows.shard import Limits, ShardResult
 from warehouse.store import write_staged
 
@@ -251,7 +251,8 @@ def _write_with_run_id(source: Path, target: Path, run_id: str) -> None:
 
 def run_shards(
     shard_task: Any,
-    batches: list[list[SeedFile]],
+    batches: list[pa.Table],
+    seeds_root: Path,
     warehouse_root: Path,
     staging: Path,
     run_id: str,
@@ -265,10 +266,19 @@ def run_shards(
     version = code_version()
     common_digest = fingerprints_digest(common_lines)
     keyed = shard_task.with_options(result_storage=result_records_dir(warehouse_root))
-    keys = [shard_cache_key(batch, common_digest, limits, version) for batch in batches]
+    keys = [
+        shard_cache_key(seed_files(batch, seeds_root), common_digest, limits, version) for batch in batches
+    ]
     futures = {
         keyed.submit(
-            batch, CACHED_PART, shard_output_dir(warehouse_root, key), run_id, common_lines, limits, key
+            batch,
+            seeds_root,
+            CACHED_PART,
+            shard_output_dir(warehouse_root, key),
+            run_id,
+            common_lines,
+            limits,
+            key,
         ): n
         for n, (batch, key) in enumerate(zip(batches, keys, strict=True))
     }
@@ -279,6 +289,7 @@ def run_shards(
         if not cached_outputs_exist(result):  # a cache record whose files were removed: redo
             result = keyed.with_options(refresh_cache=True)(
                 batches[n],
+                seeds_root,
                 CACHED_PART,
                 shard_output_dir(warehouse_root, keys[n]),
                 run_id,
@@ -287,6 +298,6 @@ def run_shards(
                 keys[n],
             )
         results[n] = adopt_shard(result, f"{run_id}-{n:05d}", staging, run_id)
-        progress.advance(len(batches[n]), result.documents)
+        progress.advance(batches[n].num_rows, result.documents)
     progress.finish()
     return [results[n] for n in range(len(batches))]

@@ -1,26 +1,44 @@
-"""Listing the seeds folder and comparing it with the last committed state."""
+"""Listing the seeds folder and comparing it with the last committed state, as Arrow columns.
+
+At a million seed files per-file Python objects would cost ~0.9 KB each in the flow process, so the
+listing and the plan are columns (doc_id, size, mtime_ns, sha256); SeedFile objects exist only inside
+one shard. New files are not hashed here: the shard reads every byte anyway and hashes then.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 HASH_CHUNK = 1 << 20  # 1 MiB reads: large enough for throughput, small enough for memory
+# Files listed per Arrow batch while walking: bounds the transient Python lists of the walk.
+LISTING_BATCH = 10_000
+SEEDS_SCHEMA = pa.schema(
+    [("doc_id", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("sha256", pa.string())]
+)
+# The manifest columns the scan compares against (a subset of warehouse.schema.FILES).
+MANIFEST_COLUMNS = ["doc_id", "content_sha256", "size", "mtime_ns", "status"]
 
 
 @dataclass(frozen=True)
 class SeedFile:
-    """One regular file under the seeds folder; doc_id is its path relative to the folder."""
+    """One regular file under the seeds folder; doc_id is its path relative to the folder.
+
+    sha256 is None until the file is read (new files are hashed by the shard that reads them).
+    """
 
     doc_id: str
     path: Path
     size: int
     mtime_ns: int
-    sha256: str
+    sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -33,31 +51,44 @@ class Refusal:
     detail: str
 
 
-@dataclass(frozen=True)
-class PreviousFile:
-    """What the manifest of the last committed run says of a file."""
+def _empty_seeds() -> pa.Table:
+    return SEEDS_SCHEMA.empty_table()
 
-    sha256: str
-    size: int
-    mtime_ns: int
-    status: str
-    part: str | None
+
+def _empty_ids() -> pa.Array:
+    return pa.array([], pa.string())
 
 
 @dataclass
 class ScanPlan:
-    """What this run must do: process new and changed files, retire deleted ones."""
+    """What this run must do: process new and changed files, retire deleted ones (columns, sorted)."""
 
-    new: list[SeedFile] = field(default_factory=list)
-    changed: list[SeedFile] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
+    root: Path = Path(".")
+    new: pa.Table = field(default_factory=_empty_seeds)
+    changed: pa.Table = field(default_factory=_empty_seeds)
+    unchanged: pa.Array = field(default_factory=_empty_ids)
+    deleted: pa.Array = field(default_factory=_empty_ids)
     refused: list[Refusal] = field(default_factory=list)
-    touched: list[SeedFile] = field(default_factory=list)  # same content, new mtime: manifest only
+    touched: pa.Table = field(default_factory=_empty_seeds)  # same content, new mtime: manifest only
 
     @property
-    def to_process(self) -> list[SeedFile]:
-        return sorted(self.new + self.changed, key=lambda f: f.doc_id)
+    def to_process(self) -> pa.Table:
+        """New and changed files in doc_id order."""
+        return pa.concat_tables([self.new, self.changed]).sort_by("doc_id").combine_chunks()
+
+
+def seed_files(table: pa.Table, root: Path) -> list[SeedFile]:
+    """The SeedFile objects of some rows of a plan (one shard's worth, not the whole corpus)."""
+    return [
+        SeedFile(d, root / d, s, m, h)
+        for d, s, m, h in zip(
+            table.column("doc_id").to_pylist(),
+            table.column("size").to_pylist(),
+            table.column("mtime_ns").to_pylist(),
+            table.column("sha256").to_pylist(),
+            strict=True,
+        )
+    ]
 
 
 def file_sha256(path: Path) -> str:
@@ -112,35 +143,131 @@ REFUSAL_DETAIL = {
 }
 
 
-def scan(root: Path, previous: Mapping[str, PreviousFile]) -> ScanPlan:
-    """Compare the seeds folder with the previous manifest; only new or changed files are hashed."""
-    root = root.resolve()
-    plan = ScanPlan()
-    seen: set[str] = set()
+@dataclass
+class _Listing:
+    """Readable regular files as Arrow batches, refusals as objects (rare)."""
+
+    batches: list[pa.RecordBatch] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
+
+    def add(self, doc_id: str, info: os.stat_result) -> None:
+        self.ids.append(doc_id)
+        self.sizes.append(info.st_size)
+        self.mtimes.append(info.st_mtime_ns)
+        if len(self.ids) >= LISTING_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.ids:
+            columns = [
+                pa.array(self.ids, pa.string()),
+                pa.array(self.sizes, pa.int64()),
+                pa.array(self.mtimes, pa.int64()),
+                pa.nulls(len(self.ids), pa.string()),
+            ]
+            self.batches.append(pa.RecordBatch.from_arrays(columns, schema=SEEDS_SCHEMA))
+        self.ids, self.sizes, self.mtimes = [], [], []
+
+    def table(self) -> pa.Table:
+        self.flush()
+        return pa.Table.from_batches(self.batches, SEEDS_SCHEMA).combine_chunks()
+
+
+def list_seeds(root: Path) -> tuple[pa.Table, list[Refusal]]:
+    """Every readable regular file under root with its size and mtime; everything else refused."""
+    listing = _Listing()
     for path in walk_files(root):
         doc_id = path.relative_to(root).as_posix()
-        seen.add(doc_id)
         refusal = classify(path, root)
         if refusal is not None:
-            plan.refused.append(Refusal(doc_id, path, refusal, REFUSAL_DETAIL[refusal]))
+            listing.refused.append(Refusal(doc_id, path, refusal, REFUSAL_DETAIL[refusal]))
             continue
-        info = path.stat()
-        before = previous.get(doc_id)
-        if before and before.size == info.st_size and before.mtime_ns == info.st_mtime_ns:
-            plan.unchanged.append(doc_id)
+        try:
+            info = path.stat()
+        except OSError as error:
+            listing.refused.append(Refusal(doc_id, path, "unreadable", f"could not stat: {error}"))
             continue
+        listing.add(doc_id, info)
+    return listing.table(), listing.refused
+
+
+def _sorted(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A string column in ascending order, as one array."""
+    flat = pa.chunked_array([ids]).combine_chunks() if isinstance(ids, pa.Array) else ids.combine_chunks()
+    return flat.take(pc.array_sort_indices(flat))
+
+
+def _seeds_table(rows: Sequence[tuple[str, int, int, str | None]]) -> pa.Table:
+    """A few plan rows (files whose size or mtime moved) as a table."""
+    columns: list[Sequence[object]] = [[r[k] for r in rows] for k in range(len(SEEDS_SCHEMA))]
+    return pa.table([pa.array(c, f.type) for c, f in zip(columns, SEEDS_SCHEMA, strict=True)], SEEDS_SCHEMA)
+
+
+def scan(root: Path, previous: pa.Table | None = None) -> ScanPlan:
+    """Compare the seeds folder with the last manifest; only files whose size or mtime moved are hashed."""
+    root = root.resolve()
+    listed, refused = list_seeds(root)
+    before = (previous if previous is not None else _empty_manifest()).select(MANIFEST_COLUMNS)
+    known = pc.is_in(listed.column("doc_id"), value_set=before.column("doc_id").combine_chunks())
+    both = listed.filter(known).join(
+        before.rename_columns(["doc_id", "old_sha256", "old_size", "old_mtime_ns", "old_status"]),
+        keys="doc_id",
+        join_type="inner",
+    )
+    same = pc.and_(
+        pc.equal(both.column("size"), both.column("old_size")),
+        pc.equal(both.column("mtime_ns"), both.column("old_mtime_ns")),
+    )
+    changed, touched, unreadable = _hash_moved(both.filter(pc.invert(same)), root)
+    seen = pa.concat_arrays(
+        [listed.column("doc_id").combine_chunks(), pa.array([r.doc_id for r in refused], pa.string())]
+    )
+    old_ids = before.column("doc_id").combine_chunks()
+    return ScanPlan(
+        root=root,
+        new=listed.filter(pc.invert(known)).sort_by("doc_id").combine_chunks(),
+        changed=changed,
+        unchanged=_sorted(
+            pa.chunked_array([both.filter(same).column("doc_id"), touched.column("doc_id")], pa.string())
+        ),
+        deleted=_sorted(old_ids.filter(pc.invert(pc.is_in(old_ids, value_set=seen)))),
+        refused=refused + unreadable,
+        touched=touched,
+    )
+
+
+def _hash_moved(moved: pa.Table, root: Path) -> tuple[pa.Table, pa.Table, list[Refusal]]:
+    """Known files whose size or mtime moved: changed (new content, or a rejected file touched, which
+    is tried again), touched (same content: manifest only) or unreadable."""
+    changed: list[tuple[str, int, int, str | None]] = []
+    touched: list[tuple[str, int, int, str | None]] = []
+    refused: list[Refusal] = []
+    for doc_id, size, mtime, old_sha, old_status in zip(
+        *(moved.column(c).to_pylist() for c in ("doc_id", "size", "mtime_ns", "old_sha256", "old_status")),
+        strict=True,
+    ):
+        path = root / doc_id
         try:
             sha = file_sha256(path)
         except OSError as error:
-            plan.refused.append(Refusal(doc_id, path, "unreadable", f"could not read: {error}"))
+            refused.append(Refusal(doc_id, path, "unreadable", f"could not read: {error}"))
             continue
-        seed = SeedFile(doc_id, path, info.st_size, info.st_mtime_ns, sha)
-        if before is None:
-            plan.new.append(seed)
-        elif before.sha256 == sha and before.status != "rejected":
-            plan.unchanged.append(doc_id)  # touched, same content: nothing to redo
-            plan.touched.append(seed)
-        else:
-            plan.changed.append(seed)  # new content, or a touched rejected file: try it again
-    plan.deleted = sorted(set(previous) - seen)
-    return plan
+        same_content = old_sha == sha and old_status != "rejected"
+        (touched if same_content else changed).append((doc_id, size, mtime, sha))
+    return _seeds_table(sorted(changed)), _seeds_table(sorted(touched)), refused
+
+
+def _empty_manifest() -> pa.Table:
+    """The manifest before the first run."""
+    return pa.table(
+        {
+            "doc_id": pa.array([], pa.string()),
+            "content_sha256": pa.array([], pa.string()),
+            "size": pa.array([], pa.int64()),
+            "mtime_ns": pa.array([], pa.int64()),
+            "status": pa.array([], pa.string()),
+        }
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from flows.scan import SeedFile
+from flows.scan import SeedFile, file_sha256
 from flows.watchdog import Crashed, TimedOut, run_batch
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
@@ -45,20 +45,66 @@ class FileOutcome:
 
     doc_id: str
     source_path: str
-    sha256: str
+    sha256: str | None
     size: int
     mtime_ns: int
     reason: str | None = None
     detail: str | None = None
 
 
+OUTCOMES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_path", pa.string()),
+        ("content_sha256", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
+
+def outcomes_table(outcomes: Sequence[FileOutcome]) -> pa.Table:
+    """Manifest rows as columns in doc_id order (the flow holds one row per file of a run: no objects)."""
+    rows = sorted(outcomes, key=lambda o: o.doc_id)
+    return pa.table(
+        {
+            "doc_id": [o.doc_id for o in rows],
+            "source_path": [o.source_path for o in rows],
+            "content_sha256": [o.sha256 for o in rows],
+            "size": [o.size for o in rows],
+            "mtime_ns": [o.mtime_ns for o in rows],
+            "reason": [o.reason for o in rows],
+            "detail": [o.detail for o in rows],
+        },
+        schema=OUTCOMES,
+    )
+
+
+def outcome_records(table: pa.Table) -> list[FileOutcome]:
+    """The rows of an outcomes table as objects (a shard's worth, for tests and reports)."""
+    return [
+        FileOutcome(
+            r["doc_id"],
+            r["source_path"],
+            r["content_sha256"],
+            r["size"],
+            r["mtime_ns"],
+            r["reason"],
+            r["detail"],
+        )
+        for r in table.to_pylist()
+    ]
+
+
 @dataclass
 class ShardResult:
-    """What a shard hands back to the flow: file paths and small rows, never the documents."""
+    """What a shard hands back to the flow: file paths and one small row per file, never the documents."""
 
     part: str
     staged: dict[str, Path] = field(default_factory=dict)
-    outcomes: list[FileOutcome] = field(default_factory=list)
+    outcomes: pa.Table = field(default_factory=OUTCOMES.empty_table)
     documents: int = 0
     chars: int = 0
 
@@ -153,9 +199,9 @@ def process_shard(
     job = ShardJob(run_id, frozenset(common_lines), limits, part, staging)
     outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=["flows.shard"])
     result = outcome.result
-    for index, failure in sorted(outcome.failures.items()):
-        result.outcomes.append(_failure_outcome(seeds[index], failure, limits))
-    result.outcomes.sort(key=lambda o: o.doc_id)
+    if outcome.failures:
+        failed = [_failure_outcome(seeds[k], failure, limits) for k, failure in outcome.failures.items()]
+        result.outcomes = outcomes_table(outcome_records(result.outcomes) + failed)
     return result
 
 
@@ -175,15 +221,17 @@ def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[in
     """Clean every file of the shard, sign all passages in one batch, write the shard's tables."""
     result = ShardResult(job.part)
     cleaned: list[Cleaned] = []
+    outcomes: list[FileOutcome] = []
     for k, seed in enumerate(seeds):
         progress(k)
         outcome = clean_file(seed, job)
         if isinstance(outcome, Cleaned):
             cleaned.append(outcome)
-            result.outcomes.append(outcome.outcome)
+            outcomes.append(outcome.outcome)
         else:
-            result.outcomes.append(outcome)
+            outcomes.append(outcome)
     progress(len(seeds))
+    result.outcomes = outcomes_table(outcomes)
     columns = _Columns()
     for item in cleaned:
         _append_rows(columns, item, job.run_id)
@@ -201,8 +249,19 @@ def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[in
 
 
 def _seed_outcome(seed: SeedFile) -> FileOutcome:
-    """The manifest row as the scan saw the file, for files that were not read to the end."""
-    return FileOutcome(seed.doc_id, str(seed.path), seed.sha256, seed.size, seed.mtime_ns)
+    """The manifest row as the scan saw the file, for files that were not read to the end (a new
+    file's hash is taken now, so that touching it without a change does not retry it)."""
+    return FileOutcome(
+        seed.doc_id, str(seed.path), seed.sha256 or _sha256_or_none(seed.path), seed.size, seed.mtime_ns
+    )
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    """The content hash of a file that may be gone or unreadable."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
 
 
 def clean_file(seed: SeedFile, job: ShardJob) -> Cleaned | FileOutcome:
