@@ -159,9 +159,14 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
     if server is None:
         yield PREFECT_API_URL.value()
         return
+    from prefect.context import refresh_global_settings_context
+
     url = server.wait_ready(float(os.environ[STARTUP_TIMEOUT_KEY]))
     previous = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url  # worker processes read it from the environment
+    # Threads Prefect starts without a settings context (the process pool's message forwarder)
+    # read the global settings, made at import: without a refresh they start a server of their own.
+    refresh_global_settings_context()
     try:
         # no UI link: the temporary server serves no UI and is gone after the run
         with temporary_settings({PREFECT_API_URL: url, PREFECT_UI_URL: ""}):
@@ -172,6 +177,7 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = previous
+        refresh_global_settings_context()
 
 
 def drain_prefect_workers() -> None:
