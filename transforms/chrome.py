@@ -234,12 +234,14 @@ _ANY_PATTERN = re.compile(
 )
 
 
+# Both sentence rules cap their line length: a longer line (a paragraph) is not searched at all.
+SENTENCE_RULES_MAX_CHARS = max(ORIGINAL_TITLE_MAX_CHARS, DISCLAIMER_MAX_CHARS)
 _ANY_SENTENCE_PATTERN = re.compile(f"(?:{_ORIGINAL_TITLE.pattern})|(?:{_DISCLAIMER.pattern})")
 
 
 def chrome_reason(line: str) -> str | None:
     """The name of the first chrome rule that fires on a short non-sentence line (or a notice), else None."""
-    if _ANY_SENTENCE_PATTERN.search(line):
+    if len(line) <= SENTENCE_RULES_MAX_CHARS and _ANY_SENTENCE_PATTERN.search(line):
         for rule in SENTENCE_CHROME_RULES:
             if rule(line):
                 return rule.__name__
