@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +31,28 @@ DEFAULT_SEED = 7
 
 @dataclass(frozen=True)
 class RunMeasure:
-    """One `zhnews run`: wall time, peak RSS of its whole process tree, exit code, summary lines."""
+    """One `zhnews run`: wall time, peak memory of its process tree, exit code, summary lines.
+
+    peak_rss sums RSS over the tree (pages shared by forked children count once per process);
+    peak_pss sums PSS (shared pages split between their processes: the memory the run really
+    holds); peak_flow is the `zhnews run` process alone, where the per-corpus state lives.
+    """
 
     seconds: float
     peak_rss: int
     returncode: int
     summary: str
+    peak_pss: int = 0
+    peak_flow: int = 0
+    phases: tuple[tuple[str, float], ...] = ()
+
+    def phase_lines(self) -> list[str]:
+        """When each phase of the run ended, in seconds from the process start, and its length."""
+        out, last = [], 0.0
+        for name, at in self.phases:
+            out.append(f"  {name:<28} at {at:7.1f} s  ({at - last:6.1f} s)")
+            last = at
+        return out
 
     def check(self) -> RunMeasure:
         if self.returncode != 0:
@@ -70,25 +90,70 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+def tree_pss(proc: psutil.Process) -> int:
+    """Proportional set size of a process and its descendants (shared pages divided among them)."""
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+            continue
+    return total
+
+
 def run_zhnews(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> RunMeasure:
-    """Time one `zhnews run` (a fresh process: Prefect's start-up included) and sample its RSS."""
+    """Time one `zhnews run` (a fresh process: Prefect's start-up included) and sample its memory."""
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     cmd = [str(ZHNEWS), "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-    ps = psutil.Process(proc.pid)
-    peak = 0
-    while proc.poll() is None:
-        if time.perf_counter() - started > timeout:
-            proc.kill()
-            proc.wait()
-            raise SystemExit(f"zhnews run over the {timeout:.0f} s time box: {' '.join(cmd)}")
-        peak = max(peak, tree_rss(ps))
-        time.sleep(RSS_SAMPLE_SECONDS)
-    seconds = time.perf_counter() - started
-    output = proc.stdout.read() if proc.stdout else ""
+    started, wall_start = time.perf_counter(), time.time()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a pipe would fill on long runs
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
+        ps = psutil.Process(proc.pid)
+        peak = peak_pss = peak_flow = 0
+        while proc.poll() is None:
+            if time.perf_counter() - started > timeout:
+                proc.kill()
+                proc.wait()
+                raise SystemExit(f"zhnews run over the {timeout:.0f} s time box: {' '.join(cmd)}")
+            with contextlib.suppress(psutil.NoSuchProcess):
+                peak = max(peak, tree_rss(ps))
+                peak_pss = max(peak_pss, tree_pss(ps))
+                peak_flow = max(peak_flow, ps.memory_info().rss)
+            time.sleep(RSS_SAMPLE_SECONDS)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read()
     summary = "\n".join(line for line in output.splitlines() if "|" not in line)
-    return RunMeasure(seconds, peak, proc.returncode, summary)
+    phases = tuple(phase_times(output, wall_start))
+    return RunMeasure(seconds, peak, proc.returncode, summary, peak_pss, peak_flow, phases)
+
+
+# Log lines that end a phase of `zhnews run` (Prefect's log format: "HH:MM:SS.mmm | LEVEL | ...").
+PHASE_MARKS = (
+    ("imports", "Starting temporary server"),
+    ("temporary server up", "Beginning flow run"),
+    ("scan", "- scan:"),
+    ("shards", "Finished in state Completed()", "process-shard"),
+    ("match", "Finished in state Completed()", "match-corpus"),
+    ("commit", "Finished in state Completed()", "commit-version"),
+    ("flow finished", "Flow run", "Finished in state"),
+)
+LOG_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \|")
+
+
+def phase_times(output: str, wall_start: float) -> list[tuple[str, float]]:
+    """The last log line of each phase, as seconds after wall_start (the log's clock is local time)."""
+    day = datetime.datetime.fromtimestamp(wall_start).replace(hour=0, minute=0, second=0, microsecond=0)
+    found: dict[str, float] = {}
+    for line in output.splitlines():
+        stamp = LOG_TIME.match(line)
+        if stamp is None:
+            continue
+        at = day.timestamp() + int(stamp[1]) * 3600 + int(stamp[2]) * 60 + float(stamp[3]) - wall_start
+        for name, *needles in PHASE_MARKS:
+            if all(n in line for n in needles):
+                found[name] = at
+    return sorted(found.items(), key=lambda item: item[1])
 
 
 def one_file_seeds(source: Path, target: Path) -> Path:

@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     result = measure(args.docs, args.seed, args.timeout)
     print("\n".join(result.report()))
+    print("phases of the full run:")
+    print("\n".join(result.full.phase_lines()))
     print(result.full.summary)
     return 0
 
