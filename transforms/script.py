@@ -20,6 +20,11 @@ MINORITY_SHARE_MAX = 0.2
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 # Script tables cover the Basic Multilingual Plane; rarer planes are script-neutral here.
 _BMP = 0x10000
+# Every code point (a str never holds more), and the classes of the script table.
+_UNICODE = 0x110000
+_TRADITIONAL_ONLY = 1
+_SIMPLIFIED_ONLY = 2
+_CLASSES = 3
 
 
 @lru_cache(maxsize=1)
@@ -60,12 +65,22 @@ def _script_tables() -> tuple[np.ndarray, np.ndarray]:
     return trad_only, simp_only
 
 
+@lru_cache(maxsize=1)
+def _script_classes() -> np.ndarray:
+    """One table over every code point: 0 neutral, 1 Traditional-only, 2 Simplified-only (above the
+    BMP: neutral), so a text is classified with one gather and one bincount, without a mask."""
+    trad_only, simp_only = _script_tables()
+    classes = np.zeros(_UNICODE, dtype=np.uint8)
+    classes[:_BMP][trad_only] = _TRADITIONAL_ONLY
+    classes[:_BMP][simp_only] = _SIMPLIFIED_ONLY
+    return classes
+
+
 def script_counts(text: str) -> tuple[int, int]:
     """How many characters only Traditional writes, and how many only Simplified writes."""
-    trad_only, simp_only = _script_tables()
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    codes = codes[codes < _BMP]
-    return int(trad_only[codes].sum()), int(simp_only[codes].sum())
+    counts = np.bincount(_script_classes()[codes], minlength=_CLASSES)
+    return int(counts[_TRADITIONAL_ONLY]), int(counts[_SIMPLIFIED_ONLY])
 
 
 def detect_script(text: str) -> Script:
