@@ -101,8 +101,11 @@ def _utf8_with_damage(data: bytes, max_broken_share: float = MAX_BROKEN_UTF8_SHA
     """UTF-8 text with a few invalid bytes, repaired with U+FFFD."""
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
-    if broken > max_broken_share * len(data) or multibyte < MIN_UTF8_MULTIBYTE_SHARE * len(text):
+    if broken > max_broken_share * len(data):
+        return None
+    # Characters above U+007F other than U+FFFD, counted without a loop over the characters.
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - broken
+    if multibyte < MIN_UTF8_MULTIBYTE_SHARE * len(text):
         return None
     return Decoded(text, "utf-8")
 
