@@ -25,6 +25,7 @@ import bisect
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -171,6 +172,10 @@ TAIL_MAX_CHARS = 30
 MAX_TAIL_PARAGRAPHS = 3
 
 
+# The markers of a paragraph without any (one shared value instead of three new sets per paragraph).
+_NO_MARKERS: tuple[frozenset[str], ...] = (frozenset(), frozenset(), frozenset())
+
+
 @dataclass(frozen=True)
 class SideSpan:
     """Paragraphs[start:end] form one unrelated block; reason names the evidence and its score."""
@@ -222,16 +227,17 @@ def _paragraph_terms(paragraphs: Sequence[str]) -> list[set[str]]:
     ]
 
 
-def _paragraph_markers(paragraphs: Sequence[str]) -> list[tuple[set[str], ...]]:
+def _paragraph_markers(paragraphs: Sequence[str]) -> list[tuple[AbstractSet[str], ...]]:
     """_enumeration_markers of each paragraph, from one scan per style over the joined paragraphs
     (a line break stands where a paragraph start did: ^ in one style, a separator in another)."""
     starts = _starts(paragraphs)
     text = "\n".join(paragraphs)
-    markers: list[tuple[set[str], ...]] = [(set(), set(), set()) for _ in paragraphs]
+    found: dict[int, tuple[set[str], set[str], set[str]]] = {}  # only paragraphs with a marker
     for style, pattern in enumerate((_ENUM_PAREN_RE, _ENUM_COMMA_RE, _ENUM_DIGIT_RE)):
         for match in pattern.finditer(text):
-            markers[bisect.bisect_right(starts, match.start(1)) - 1][style].add(match.group(1))
-    return markers
+            k = bisect.bisect_right(starts, match.start(1)) - 1
+            found.setdefault(k, (set(), set(), set()))[style].add(match.group(1))
+    return [found.get(k, _NO_MARKERS) for k in range(len(paragraphs))]
 
 
 def _enumeration_markers(text: str) -> tuple[set[str], ...]:
@@ -305,8 +311,9 @@ def _suffix_evidence(
     per_paragraph = _paragraph_markers(paragraphs[:end])
     for k in range(end - 1, -1, -1):
         vocab |= terms[k]
-        for seen, found in zip(markers, per_paragraph[k], strict=True):
-            seen |= found
+        if per_paragraph[k] is not _NO_MARKERS:
+            for seen, found in zip(markers, per_paragraph[k], strict=True):
+                seen |= found
         chars += len(paragraphs[k]) + (1 if k < end - 1 else 0)
         evidence[k] = (len(vocab), max(map(len, markers)), chars)
     return evidence
