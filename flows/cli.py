@@ -170,8 +170,10 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
     try:
         # no UI link: the temporary server serves no UI and is gone after the run
         with temporary_settings({PREFECT_API_URL: url, PREFECT_UI_URL: ""}):
-            yield url
-            drain_prefect_workers()
+            try:
+                yield url
+            finally:  # a failed run's logs too: at exit they would retry a stopped server for minutes
+                drain_prefect_workers()
     finally:
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
