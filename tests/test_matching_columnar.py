@@ -11,7 +11,14 @@ import pytest
 
 import warehouse.matching as matching
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
-from warehouse.matching import EVENTS_SCHEMA, MatchResult, build_events, changed_events, match_corpus
+from warehouse.matching import (
+    EVENTS_SCHEMA,
+    PARTITION_GROUPS,
+    MatchResult,
+    build_events,
+    changed_events,
+    match_corpus,
+)
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 
@@ -186,6 +193,9 @@ def test_bucket_partitions_give_the_same_result(
     assert_same(match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None), scratch)
 
 
-@pytest.mark.parametrize(("groups", "parts"), [(0, 1), (1, 1), (50_000_000, 1), (50_000_001, 2), (10**9, 20)])
+@pytest.mark.parametrize(
+    ("groups", "parts"),
+    [(0, 1), (1, 1), (PARTITION_GROUPS, 1), (PARTITION_GROUPS + 1, 2), (35 * PARTITION_GROUPS - 1, 35)],
+)
 def test_partitions(groups: int, parts: int) -> None:
     assert matching._partitions(groups) == parts

@@ -2,9 +2,12 @@
 
 Candidates come from DuckDB SQL over the stored LSH band hashes, kept to the buckets that hold a band
 of a document of this run (a semi-join, so an incremental run keeps only the rows that matter), under
-a memory limit that makes joins and aggregates spill. Verification is exact, on the character n-grams
-of the passages of new candidate pairs, a batch of documents at a time. Previous pairs are carried
-over as they are; passage links are rebuilt only for events that gained or lost a document.
+a memory limit that makes joins and aggregates spill; only the rows of buckets of two or more
+documents are kept, found by one aggregate pass per hash range. Per-document state stays in Arrow
+columns: Python objects are made only for the documents of pairs and candidates. Verification is
+exact, on the character n-grams of the passages of new candidate pairs, a batch of documents at a
+time. Previous pairs are carried over as they are; passage links are rebuilt only for events that
+gained or lost a document.
 """
 
 from __future__ import annotations
@@ -117,9 +120,12 @@ FULL_SCAN_SHARE = 0.5
 # Documents whose passages are held as n-gram sets at once during verification: ~30 passages of
 # ~45 n-grams each, ~60 kB of Python objects per document, so ~60 MB per batch.
 VERIFY_BATCH_DOCS = 1000
-# Band buckets counted in one aggregate pass (the rest of the hash range waits for later passes):
-# PLACEHOLDER
-PARTITION_GROUPS = 50_000_000
+# Band buckets (at most: band rows) counted in one aggregate pass over a hash range; more make more
+# passes, each reading the band lists again. The aggregate spills beyond DUCKDB_MEMORY_LIMIT, so this
+# bounds the temp directory and a pass's time, not the peak: 20k gen_corpus documents (13.8M band
+# rows) in one pass peaked at 770 MB RSS, in three passes of ~4.6M at 530 MB, same pairs
+# (/tmp/mm_mem/run.py-style psutil sampling); 1M documents (~700M band rows) make 35 passes.
+PARTITION_GROUPS = 20_000_000
 
 EVENT_REPORTS_SQL = """
 SELECT e.event_id,
@@ -150,7 +156,7 @@ Match = tuple[int, int, int, int, float]
 class MatchStats:
     """How much work a match did (for tests and benchmarks: counts, never times)."""
 
-    band_rows: int = 0  # band hash rows kept for candidate generation
+    band_rows: int = 0  # band hash rows searched for candidates (those of 2+ document buckets are kept)
     candidate_pairs: int = 0  # new pairs judged
     rematched_pairs: int = 0  # carried pairs matched again because their event changed
     passages_verified: int = 0  # passages loaded as n-gram sets (a document in two batches counts twice)
