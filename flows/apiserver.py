@@ -251,6 +251,9 @@ class TemporaryServer:
             server_command(self.port, self._app_dir),
             env=self._env,
             stdin=subprocess.DEVNULL,
+            # its own session: a Ctrl-C in the terminal interrupts the CLI, which records the
+            # crashed run on the still-running server before stopping it
+            start_new_session=True,
             preexec_fn=self._hook,  # safe: it calls prctl only, looked up before the fork
         )
         threading.Thread(

@@ -148,6 +148,7 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
     """
     from prefect.settings import (
         PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         PREFECT_SERVER_EPHEMERAL_ENABLED,
         PREFECT_UI_URL,
         temporary_settings,
@@ -168,8 +169,16 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
     # read the global settings, made at import: without a refresh they start a server of their own.
     refresh_global_settings_context()
     try:
-        # no UI link: the temporary server serves no UI and is gone after the run
-        with temporary_settings({PREFECT_API_URL: url, PREFECT_UI_URL: ""}):
+        with temporary_settings(
+            {
+                PREFECT_API_URL: url,
+                PREFECT_UI_URL: "",  # no link: the temporary server serves no UI and is gone after the run
+                # Heartbeats let a lasting server's automations spot crashed runs; ours runs no
+                # automations and stops with the run, and ending the heartbeat thread cost up to
+                # 1 s (it sleeps in 1 s steps) after the flow's final state.
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+            }
+        ):
             try:
                 yield url
             finally:  # a failed run's logs too: at exit they would retry a stopped server for minutes
