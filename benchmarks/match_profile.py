@@ -1,0 +1,156 @@
+"""CPU time per phase of the match step (match_corpus) over a stored warehouse's current version (issue 7).
+
+A cold match: every document of the version is new, nothing carried over (what a first run does).
+Each phase (a module-level function of the matching module that match_corpus calls) is wrapped to
+add up its CPU time (time.process_time: the process's threads, DuckDB's included; wall time swings
+with the other jobs of the shared machine). Prints the phases, the counts of MatchStats and an md5
+of each result table, so two implementations can be compared for identical results in one session:
+--impl loads the matching module from another file (e.g. `git show REV:warehouse/matching.py >
+/tmp/matching_old.py`), and --rounds alternates the given implementations.
+
+Run: .venv/bin/python -m benchmarks.match_profile --warehouse /tmp/zhnews-bench/wh-memory-10000
+         [--impl /tmp/matching_old.py --impl warehouse/matching.py] [--rounds 1] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import hashlib
+import importlib.util
+import io
+import pstats
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# Functions of the matching module timed as phases when the module has them (the current code and
+# earlier versions; nested calls count in both the caller and the callee).
+PHASES = (
+    "_define_sources",
+    "_collect_bands",
+    "_candidate_pairs",
+    "_passage_df",
+    "_verify",
+    "_load_passages",
+    "_judge_batch",
+    "judge_pair",
+    "build_events",
+    "build_passage_links",
+)
+DEFAULT_TOP = 25
+
+
+def load_impl(path: Path) -> ModuleType:
+    """The matching module from a file, under its own name (two versions can live in one process)."""
+    name = f"matching_impl_{hashlib.md5(str(path.resolve()).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def inputs(warehouse: Path) -> tuple[list[Path], pa.Table]:
+    """Passage files and the (doc_id, text_chars) table of the current version, as the flow passes them."""
+    version = (warehouse / "current").resolve()
+    documents = pa.concat_tables(
+        pq.read_table(path, columns=["doc_id", "text_chars"])
+        for path in sorted((version / "documents_base").glob("*.parquet"))
+    )
+    return sorted((version / "passage_index").glob("*.parquet")), documents
+
+
+def table_md5(table: pa.Table) -> str:
+    """md5 of a table's rows in their order (the IPC stream bytes of one chunk per column)."""
+    sink = io.BytesIO()
+    combined = table.combine_chunks()
+    with pa.ipc.new_stream(sink, combined.schema) as writer:
+        writer.write_table(combined)
+    return hashlib.md5(sink.getvalue()).hexdigest()
+
+
+def _timed(fn: Callable[..., Any], totals: dict[str, float], counts: dict[str, int]) -> Callable[..., Any]:
+    """fn, adding its CPU seconds and calls to the totals under its name."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            totals[fn.__name__] += time.process_time() - started
+            counts[fn.__name__] += 1
+
+    return wrapper
+
+
+def run_once(module: ModuleType, files: list[Path], documents: pa.Table, profile: bool, top: int) -> None:
+    """One cold match with every phase timed; prints the phases, counts and result md5s."""
+    totals: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    originals = {name: getattr(module, name) for name in PHASES if hasattr(module, name)}
+    for name, fn in originals.items():
+        setattr(module, name, _timed(fn, totals, counts))
+    profiler = cProfile.Profile() if profile else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="match-profile-") as tmp:
+            started = time.process_time()
+            wall = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            result = module.match_corpus(
+                files, documents, documents.column("doc_id"), None, temp_dir=Path(tmp) / "duckdb"
+            )
+            if profiler is not None:
+                profiler.disable()
+            total = time.process_time() - started
+            wall = time.perf_counter() - wall
+    finally:
+        for name, fn in originals.items():
+            setattr(module, name, fn)
+    print(f"impl {module.__file__}: match_corpus {total:.2f} CPU s ({wall:.2f} s wall)")
+    for name in PHASES:
+        if name in totals:
+            print(f"  {name:22s} {totals[name]:8.2f} CPU s  {counts[name]:7d} calls")
+    print(f"  stats {result.stats}")
+    for name in ("doc_pairs", "events", "passage_links"):
+        table = getattr(result, name)
+        print(f"  {name:14s} rows {table.num_rows:8d}  md5 {table_md5(table)}")
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+        print(out.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--impl", type=Path, action="append", help="matching module file (repeatable)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each implementation, alternating")
+    parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP)
+    args = parser.parse_args(argv)
+    impls = [load_impl(p) for p in args.impl] if args.impl else [load_impl(Path("warehouse/matching.py"))]
+    files, documents = inputs(args.warehouse)
+    print(f"{args.warehouse}: {documents.num_rows} documents, {len(files)} passage files")
+    for _ in range(args.rounds):
+        for module in impls:
+            run_once(module, files, documents, args.profile, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
