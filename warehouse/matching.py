@@ -12,7 +12,7 @@ gained or lost a document.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -126,6 +127,13 @@ VERIFY_BATCH_DOCS = 1000
 # rows) in one pass peaked at 770 MB RSS, in three passes of ~4.6M at 530 MB, same pairs
 # (/tmp/mm_mem/run.py-style psutil sampling); 1M documents (~700M band rows) make 35 passes.
 PARTITION_GROUPS = 20_000_000
+# An n-gram as one integer: its code points (all below 0x110000 < 2**21) side by side in 21-bit
+# fields, so SHINGLE_CHARS = 3 of them fill 63 bits exactly: two distinct n-grams never share a code
+# (a hash could collide and change a verdict).
+CODE_BITS = 21
+# A field value above every code point: pads a key shorter than an n-gram on the left, so the whole
+# short key is one code that no n-gram of a longer key has.
+PAD_CODE = (1 << CODE_BITS) - 1
 
 EVENT_REPORTS_SQL = """
 SELECT e.event_id,
@@ -147,6 +155,7 @@ ORDER BY e.event_id
 """
 """Per event: the canonical report's text plus the passages only other reports add."""
 
+I64 = npt.NDArray[np.int64]
 PassageKey = tuple[str, int]
 # A passage match: (passage_no in a, its chars, passage_no in b, its chars, containment).
 Match = tuple[int, int, int, int, float]
@@ -173,14 +182,17 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
-class _Passage:
-    """One stored passage with its exact n-gram set and rarity weight."""
+class _Doc:
+    """One document's distinct passages (first copy, within the cap) with their exact n-gram codes."""
 
-    no: int
-    shingles: frozenset[str]
-    chars: int
-    weight: float
-    key: str = ""
+    nos: list[int]  # passage numbers
+    keys: list[str]  # normalised passages
+    chars: list[int]  # characters of each key
+    weights: list[float]  # rarity weight of each passage
+    sizes: I64  # distinct n-grams of each passage
+    grams: I64  # each passage's distinct n-gram codes, sorted, passage after passage
+    owner: I64  # the passage (index into nos) each of grams belongs to
+    vocab: I64  # the document's distinct n-gram codes, sorted
 
 
 @dataclass(frozen=True)
@@ -192,10 +204,73 @@ class _PairVerdict:
 
 
 def shingles(key: str) -> frozenset[str]:
-    """Exact character n-grams of a normalised passage (the whole key when shorter)."""
+    """Exact character n-grams of a normalised passage (the whole key when shorter): the definition
+    gram_codes follows, kept for tests and readers."""
     if len(key) <= SHINGLE_CHARS:
         return frozenset([key])
     return frozenset(key[i : i + SHINGLE_CHARS] for i in range(len(key) - SHINGLE_CHARS + 1))
+
+
+def batch_gram_codes(keys: Sequence[str]) -> tuple[I64, I64]:
+    """Each key's distinct n-gram codes (sorted, concatenated) and the offsets of each key's run.
+
+    One code per n-gram of shingles(key): a key shorter than an n-gram is padded on the left with
+    PAD_CODE to one n-gram (a key of exactly SHINGLE_CHARS characters is its own n-gram, as there).
+    Whole batch in numpy over the UTF-32 code points of the joined keys, no Python object per n-gram.
+    """
+    codes, owner = _all_grams(keys)
+    distinct, rank = np.unique(codes, return_inverse=True)
+    return _distinct_per_group(distinct, rank.reshape(-1), owner, len(keys))
+
+
+def _all_grams(keys: Sequence[str]) -> tuple[I64, I64]:
+    """Every n-gram code of every key in text order (repeats included), and the key it belongs to."""
+    n = SHINGLE_CHARS
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    # surrogatepass: a lone surrogate of a damaged page is a code point like any other
+    points = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
+    padded_len = np.maximum(lengths, n)
+    padded_start = np.cumsum(padded_len) - padded_len
+    total = int(padded_len.sum())
+    padded = np.full(total, PAD_CODE, dtype=np.int64)
+    shift = padded_start + (padded_len - lengths) - (np.cumsum(lengths) - lengths)
+    padded[np.repeat(shift, lengths) + np.arange(len(points))] = points
+    starts = np.arange(max(total - n + 1, 0))
+    codes = np.zeros(len(starts), dtype=np.int64)
+    for field in range(n):
+        codes |= padded[starts + field] << (CODE_BITS * (n - 1 - field))
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), padded_len)[: len(starts)]
+    # an n-gram must end inside its own key
+    inside = starts - padded_start[owner] <= padded_len[owner] - n
+    return codes[inside], owner[inside]
+
+
+def _distinct_per_group(distinct: I64, rank: I64, group: I64, groups: int) -> tuple[I64, I64]:
+    """The distinct codes of each group (sorted, concatenated, groups in order) and each group's offsets.
+
+    distinct: the sorted distinct codes, rank: each code's index in them. One sort of (group, rank)
+    packed in an int64: the ranks take bit_length(len(distinct)) bits, the group number the rest (a
+    batch holds far fewer than 2**31 codes and groups).
+    """
+    bits = max(len(distinct), 1).bit_length()
+    packed = _sorted_distinct((group << bits) | rank.reshape(-1))
+    offsets = np.zeros(groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(packed >> bits, minlength=groups), out=offsets[1:])
+    return distinct[packed & ((1 << bits) - 1)], offsets
+
+
+def _sorted_distinct(values: I64) -> I64:
+    """Distinct values, sorted: a sort and a neighbour test (np.unique's hash table took 100x as long on
+    packed (group, rank) values: 0.6 s against 5 ms for 0.9M)."""
+    values = np.sort(values)
+    keep = np.ones(len(values), dtype=np.bool_)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+def gram_codes(key: str) -> I64:
+    """The distinct n-gram codes of one normalised passage, sorted (one code per element of shingles(key))."""
+    return batch_gram_codes([key])[0]
 
 
 def rarity_weight(df: int) -> float:
@@ -359,8 +434,8 @@ def _passage_df(con: duckdb.DuckDBPyConnection, doc_ids: Collection[str], full_s
 
 def _load_passages(
     con: duckdb.DuckDBPyConnection, files: list[str], doc_ids: Collection[str], weighted: bool
-) -> dict[str, list[_Passage]]:
-    """Distinct passages (first copy, within the cap) of the given documents, with n-gram sets and weights."""
+) -> dict[str, _Doc]:
+    """Distinct passages (first copy, within the cap) of the given documents, n-gram codes and weights."""
     con.register("batch_list", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
     try:
         df: dict[PassageKey, int] = {}
@@ -369,24 +444,111 @@ def _load_passages(
                 "SELECT doc_id, passage_no, df FROM pdf SEMI JOIN batch_list USING (doc_id)"
             )
             df = {(str(d), int(n)): int(k) for d, n, k in df_rows.fetchall()}
-        rows = con.execute(
+        rows: pa.Table = con.sql(
             f"SELECT p.doc_id, p.passage_no, p.text FROM read_parquet({_sql_files(files)}) p "
             f"SEMI JOIN batch_list USING (doc_id) WHERE p.passage_no < {MAX_PASSAGES_PER_DOC} "
             "ORDER BY p.doc_id, p.passage_no"
-        ).fetchall()
+        ).to_arrow_table()
     finally:
         con.unregister("batch_list")
-    out: dict[str, list[_Passage]] = defaultdict(list)
-    seen: dict[str, set[frozenset[str]]] = defaultdict(set)
-    for doc_id, no, text in rows:
-        key = normalise(str(text))
-        grams = shingles(key)
-        if grams in seen[doc_id]:
-            continue  # an identical passage of the same document is matched once
-        seen[doc_id].add(grams)
-        weight = rarity_weight(df.get((str(doc_id), int(no)), 1))
-        out[str(doc_id)].append(_Passage(int(no), grams, len(key), weight, key))
-    return dict(out)
+    ids = [str(d) for d in rows.column("doc_id").to_pylist()]
+    keys = [normalise(str(t)) for t in rows.column("text").to_pylist()]
+    batch = _gram_batch(ids, keys)
+    nos = [int(n) for n in rows.column("passage_no").to_pylist()]
+    out: dict[str, _Doc] = {}
+    for d in range(len(batch.bounds) - 1):
+        doc_id = ids[int(batch.bounds[d])]
+        out[doc_id] = _make_doc(batch, d, nos, keys, [df.get((doc_id, n), 1) for n in nos[batch.rows(d)]])
+    return out
+
+
+@dataclass(frozen=True)
+class _GramBatch:
+    """The n-gram codes of a batch's passages (rows sorted by document), per passage and per document."""
+
+    grams: I64  # each row's distinct codes, sorted, row after row
+    offsets: I64  # each row's run in grams
+    local: I64  # for each code of grams: its row's index within its document
+    bounds: I64  # each document's first row, and the row count last
+    vocab: I64  # each document's distinct codes, sorted, document after document
+    vocab_offsets: I64  # each document's run in vocab
+    repeats: npt.NDArray[np.bool_]  # documents that may hold identical passages (checked exactly)
+
+    def rows(self, d: int) -> slice:
+        """Rows of the d-th document."""
+        return slice(int(self.bounds[d]), int(self.bounds[d + 1]))
+
+
+def _gram_batch(ids: Sequence[str], keys: Sequence[str]) -> _GramBatch:
+    """Distinct n-gram codes of each row and of each document, in a few array passes over the batch."""
+    bounds = np.asarray([k for k in range(len(ids)) if k == 0 or ids[k] != ids[k - 1]] + [len(ids)])
+    doc_of_row = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
+    codes, owner = _all_grams(keys)
+    distinct, rank = np.unique(codes, return_inverse=True)
+    rank = rank.reshape(-1)
+    grams, offsets = _distinct_per_group(distinct, rank, owner, len(keys))
+    vocab, vocab_offsets = _distinct_per_group(distinct, rank, doc_of_row[owner], len(bounds) - 1)
+    sizes = np.diff(offsets)
+    row_of_gram = np.repeat(np.arange(len(keys), dtype=np.int64), sizes)
+    local = row_of_gram - bounds[doc_of_row[row_of_gram]]
+    # a fingerprint of each row's code set: equal sets have equal fingerprints (a collision only
+    # sends a document to the exact check)
+    sums = np.add.reduceat(grams.view(np.uint64), offsets[:-1]) if len(keys) else np.zeros(0, np.uint64)
+    sized = np.asarray(sums ^ sizes.view(np.uint64), dtype=np.uint64)
+    fingerprint = _mix(np.asarray(_mix(sized) ^ doc_of_row.view(np.uint64), dtype=np.uint64))
+    order = np.sort(fingerprint)
+    twice = order[1:][order[1:] == order[:-1]]
+    repeats = np.zeros(len(bounds) - 1, dtype=np.bool_)
+    repeats[doc_of_row[np.isin(fingerprint, twice)]] = True
+    return _GramBatch(grams, offsets, local, bounds, vocab, vocab_offsets, repeats)
+
+
+def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64 finaliser: well-spread 64-bit values (wrapping arithmetic)."""
+    x = x * np.uint64(0x9E3779B97F4A7C15)
+    x ^= x >> np.uint64(31)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(29)
+    return x
+
+
+def _make_doc(batch: _GramBatch, d: int, nos: list[int], keys: list[str], dfs: list[int]) -> _Doc:
+    """The d-th document of a batch: an identical passage (same n-gram set) is kept once."""
+    rows = batch.rows(d)
+    first, stop = int(rows.start), int(rows.stop)
+    kept = list(range(first, stop))
+    if batch.repeats[d]:
+        seen: set[bytes] = set()
+        kept = []
+        for k in range(first, stop):
+            run = batch.grams[batch.offsets[k] : batch.offsets[k + 1]].tobytes()
+            if run not in seen:
+                seen.add(run)
+                kept.append(k)
+    sizes = np.diff(batch.offsets)[kept]
+    vocab = batch.vocab[batch.vocab_offsets[d] : batch.vocab_offsets[d + 1]]
+    if len(kept) == stop - first:
+        span = slice(int(batch.offsets[first]), int(batch.offsets[stop]))
+        grams, owner = batch.grams[span], batch.local[span]
+    else:
+        grams = np.concatenate([batch.grams[batch.offsets[k] : batch.offsets[k + 1]] for k in kept])
+        owner = np.repeat(np.arange(len(kept), dtype=np.int64), sizes)
+    return _Doc(
+        nos=[nos[k] for k in kept],
+        keys=[keys[k] for k in kept],
+        chars=[len(keys[k]) for k in kept],
+        weights=[rarity_weight(dfs[k - first]) for k in kept],
+        sizes=sizes,
+        grams=grams,
+        owner=owner,
+        vocab=vocab,
+    )
+
+
+def _no_passages() -> _Doc:
+    """A document without passages in the index (nothing to match)."""
+    empty = np.zeros(0, dtype=np.int64)
+    return _Doc([], [], [], [], empty, empty, empty, empty)
 
 
 def _batches(pairs: Sequence[tuple[str, str]]) -> Iterable[list[tuple[str, str]]]:
@@ -409,41 +571,71 @@ def _verify(
     """Judge new candidates, or only match carried pairs of changed events; a batch of documents at a time."""
     out: list[_PairVerdict] = []
     loaded = 0
+    none = _no_passages()
     for batch in _batches(pairs):
-        passages = _load_passages(con, files, {d for pair in batch for d in pair}, judge)
-        loaded += sum(map(len, passages.values()))
+        docs = _load_passages(con, files, {d for pair in batch for d in pair}, judge)
+        loaded += sum(len(d.nos) for d in docs.values())
         for a, b in batch:
-            pa_, pb_ = passages.get(a, []), passages.get(b, [])
+            da, db = docs.get(a, none), docs.get(b, none)
             if judge:
-                verdict = judge_pair(a, pa_, b, pb_)
+                verdict = judge_pair(a, da, b, db)
             else:
-                verdict = _PairVerdict({"doc_a": a, "doc_b": b}, _resolve(pa_, pb_, match_passages(pa_, pb_)))
+                matches = [(i, j, c) for i, j, c, _ in _passage_matches(da, db, strong=False)[0]]
+                verdict = _PairVerdict({"doc_a": a, "doc_b": b}, _resolve(da, db, matches))
             if verdict is not None:
                 out.append(verdict)
     return out, loaded
 
 
-def match_passages(a: Sequence[_Passage], b: Sequence[_Passage]) -> list[tuple[int, int, float]]:
+def _member(values: I64, sorted_set: I64) -> npt.NDArray[np.bool_]:
+    """Whether each value is in a sorted array of distinct values."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=np.bool_)
+    pos = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return np.asarray(sorted_set[pos] == values)
+
+
+def _shared_counts(a: _Doc, b: _Doc) -> tuple[I64, I64, I64, int]:
+    """Passage pairs (i, j) sharing at least MIN_SHARED_SHINGLES n-grams, with their shared counts, and
+    the distinct n-grams the two documents share: one sorted merge of the shared codes per pair."""
+    common = np.intersect1d(a.vocab, b.vocab, assume_unique=True)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(common) < MIN_SHARED_SHINGLES:
+        return empty, empty, empty, len(common)
+    in_a, in_b = _member(a.grams, common), _member(b.grams, common)
+    grams_a, owner_a = a.grams[in_a], a.owner[in_a]
+    order = np.argsort(b.grams[in_b], kind="stable")
+    grams_b, owner_b = b.grams[in_b][order], b.owner[in_b][order]
+    # each shared code of a passage of a meets the passages of b that hold it
+    lo = np.searchsorted(grams_b, grams_a, "left")
+    run = np.searchsorted(grams_b, grams_a, "right") - lo
+    ends = np.cumsum(run)
+    at = np.arange(int(ends[-1])) - np.repeat(ends - run, run) + np.repeat(lo, run)
+    pair = np.repeat(owner_a, run) * len(b.nos) + owner_b[at]
+    pairs, shared = np.unique(pair, return_counts=True)
+    keep = shared >= MIN_SHARED_SHINGLES
+    pairs, shared = pairs[keep], shared[keep]
+    return pairs // len(b.nos), pairs % len(b.nos), shared.astype(np.int64), len(common)
+
+
+def match_passages(a: _Doc, b: _Doc) -> list[tuple[int, int, float]]:
     """Passage pairs (index in a, index in b, containment) sharing enough of the smaller one's n-grams."""
-    return [(i, j, c) for i, j, c, _ in _passage_matches(a, b)]
+    return [(i, j, c) for i, j, c, _ in _passage_matches(a, b, strong=False)[0]]
 
 
-def _passage_matches(a: Sequence[_Passage], b: Sequence[_Passage]) -> list[tuple[int, int, float, bool]]:
-    """Passage matches with whether each is strong (shared in both passages, more than one clause)."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for j, p in enumerate(b):
-        for s in p.shingles:
-            postings[s].append(j)
+def _passage_matches(a: _Doc, b: _Doc, strong: bool) -> tuple[list[tuple[int, int, float, bool]], int]:
+    """Passage matches, whether each is strong (when asked), and the documents' shared distinct n-grams."""
+    i, j, shared, common = _shared_counts(a, b)
+    # float64 division of exact integers: the same value as Python's int / int
+    containment = shared / np.minimum(a.sizes[i], b.sizes[j])
+    keep = containment >= PASSAGE_CONTAINMENT
     out: list[tuple[int, int, float, bool]] = []
-    for i, p in enumerate(a):
-        counts = Counter(j for s in p.shingles for j in postings.get(s, ()))
-        for j, shared in counts.items():
-            if shared < MIN_SHARED_SHINGLES:
-                continue
-            containment = shared / min(len(p.shingles), len(b[j].shingles))
-            if containment >= PASSAGE_CONTAINMENT:
-                out.append((i, j, containment, not_one_clause(p, b[j], shared)))
-    return out
+    for x, y, n, c in zip(
+        i[keep].tolist(), j[keep].tolist(), shared[keep].tolist(), containment[keep].tolist(), strict=True
+    ):
+        both = strong and not_one_clause(n, int(a.sizes[x]), int(b.sizes[y]), a.keys[x], b.keys[y])
+        out.append((x, y, c, both))
+    return out, common
 
 
 def longest_run(x: str, y: str) -> int:
@@ -453,28 +645,26 @@ def longest_run(x: str, y: str) -> int:
 
 def strong_match(x: str, y: str) -> bool:
     """Whether two normalised passages match strongly (the rule an overlap rests on), from their text."""
-    gx, gy = shingles(x), shingles(y)
-    shared = len(gx & gy)
+    gx, gy = gram_codes(x), gram_codes(y)
+    shared = len(np.intersect1d(gx, gy, assume_unique=True))
     if shared < MIN_SHARED_SHINGLES or shared < PASSAGE_CONTAINMENT * min(len(gx), len(gy)):
         return False
-    return not_one_clause(_Passage(0, gx, len(x), 1.0, x), _Passage(0, gy, len(y), 1.0, y), shared)
+    return not_one_clause(shared, len(gx), len(gy), x, y)
 
 
-def not_one_clause(p: _Passage, q: _Passage, shared: int) -> bool:
+def not_one_clause(shared: int, size_x: int, size_y: int, key_x: str, key_y: str) -> bool:
     """Strong match: shared n-grams are much of BOTH passages and more than one common clause."""
-    if shared < PASSAGE_CONTAINMENT_BOTH * max(len(p.shingles), len(q.shingles)):
+    if shared < PASSAGE_CONTAINMENT_BOTH * max(size_x, size_y):
         return False
-    if not p.key or not q.key:
-        return True  # no text to compare runs on: containment alone decides
-    run = longest_run(p.key, q.key)
-    if run >= VERBATIM_RUN_SHARE * max(len(p.key), len(q.key)):
+    run = longest_run(key_x, key_y)
+    if run >= VERBATIM_RUN_SHARE * max(len(key_x), len(key_y)):
         return True
     return shared - max(run - SHINGLE_CHARS + 1, 0) >= MIN_SPREAD_SHINGLES
 
 
-def judge_pair(doc_a: str, a: Sequence[_Passage], doc_b: str, b: Sequence[_Passage]) -> _PairVerdict | None:
+def judge_pair(doc_a: str, a: _Doc, doc_b: str, b: _Doc) -> _PairVerdict | None:
     """Duplicate, overlap or nothing, from the passage matches of two documents."""
-    detailed = _passage_matches(a, b)
+    detailed, common = _passage_matches(a, b, strong=True)
     if not detailed:
         return None
     matches = [(i, j, c) for i, j, c, _ in detailed]
@@ -482,18 +672,17 @@ def judge_pair(doc_a: str, a: Sequence[_Passage], doc_b: str, b: Sequence[_Passa
     hit_b = {j for _, j, _ in matches}
     strong_a = {i for i, _, _, strong in detailed if strong}
     strong_b = {j for _, j, _, strong in detailed if strong}
-    cov_a = sum(a[i].chars for i in hit_a) / max(sum(p.chars for p in a), 1)
-    cov_b = sum(b[j].chars for j in hit_b) / max(sum(p.chars for p in b), 1)
-    all_a = frozenset().union(*(p.shingles for p in a))
-    all_b = frozenset().union(*(p.shingles for p in b))
-    similarity = len(all_a & all_b) / max(len(all_a | all_b), 1)
+    total_a, total_b = max(sum(a.chars), 1), max(sum(b.chars), 1)
+    cov_a = sum(a.chars[i] for i in hit_a) / total_a
+    cov_b = sum(b.chars[j] for j in hit_b) / total_b
+    similarity = common / max(len(a.vocab) + len(b.vocab) - common, 1)
     shared = min(len(hit_a), len(hit_b))
     # an overlap rests on strong matches only; weaker ones (a sentence inside a longer one) add coverage
     strong = min(len(strong_a), len(strong_b))
-    weight = min(sum(a[i].weight for i in strong_a), sum(b[j].weight for j in strong_b))
+    weight = min(sum(a.weights[i] for i in strong_a), sum(b.weights[j] for j in strong_b))
     # a duplicate too: sentences that only share a stock opening must not cover a body
-    strong_cov_a = sum(a[i].chars for i in strong_a) / max(sum(p.chars for p in a), 1)
-    strong_cov_b = sum(b[j].chars for j in strong_b) / max(sum(p.chars for p in b), 1)
+    strong_cov_a = sum(a.chars[i] for i in strong_a) / total_a
+    strong_cov_b = sum(b.chars[j] for j in strong_b) / total_b
     if strong_cov_a >= DUPLICATE_COVERAGE and strong_cov_b >= DUPLICATE_COVERAGE:
         relation = "duplicate"
     elif strong >= MIN_SHARED_PASSAGES and weight >= MIN_OVERLAP_WEIGHT:
@@ -512,11 +701,9 @@ def judge_pair(doc_a: str, a: Sequence[_Passage], doc_b: str, b: Sequence[_Passa
     return _PairVerdict(row, _resolve(a, b, matches))
 
 
-def _resolve(
-    a: Sequence[_Passage], b: Sequence[_Passage], matches: Iterable[tuple[int, int, float]]
-) -> list[Match]:
+def _resolve(a: _Doc, b: _Doc, matches: Iterable[tuple[int, int, float]]) -> list[Match]:
     """Passage matches by list index turned into passage numbers and lengths."""
-    return [(a[i].no, a[i].chars, b[j].no, b[j].chars, c) for i, j, c in matches]
+    return [(a.nos[i], a.chars[i], b.nos[j], b.chars[j], c) for i, j, c in matches]
 
 
 class _UnionFind:
