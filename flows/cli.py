@@ -25,9 +25,6 @@ STARTUP_TIMEOUT_KEY = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 #   default startup timeout is too tight for a shared 2-core box;
 # - without analytics off the server tries to send telemetry (an error in the log offline).
 PREFECT_DEFAULTS = {STARTUP_TIMEOUT_KEY: "90", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-# Seconds each of Prefect's log and event workers may take to send what it holds before the server
-# stops (the same bound flows/runners.py uses for worker processes).
-DRAIN_TIMEOUT_SECONDS = 10
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the warehouse; try again later
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by SIGINT
 
@@ -182,6 +179,8 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
             try:
                 yield url
             finally:  # a failed run's logs too: at exit they would retry a stopped server for minutes
+                from flows.runners import drain_prefect_workers
+
                 drain_prefect_workers()
     finally:
         if previous is None:
@@ -189,16 +188,6 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
         else:
             os.environ["PREFECT_API_URL"] = previous
         refresh_global_settings_context()
-
-
-def drain_prefect_workers() -> None:
-    """Send buffered logs and events before the server they go to stops."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    for worker in (APILogWorker, EventsWorker):
-        with contextlib.suppress(Exception):
-            worker.drain_all(timeout=DRAIN_TIMEOUT_SECONDS)
 
 
 def cmd_query(args: argparse.Namespace) -> int:

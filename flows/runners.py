@@ -29,6 +29,9 @@ from flows.shard import Limits, ShardResult
 from warehouse.store import write_staged
 
 RUNNERS = ("threads", "processes", "dask")
+# Prefect's own log and event workers flush within a second here; ten leaves room on a loaded box
+# before a stopping server is given up on.
+DRAIN_TIMEOUT_SECONDS = 10
 DEFAULT_RUNNER = "threads"
 ENV_RUNNER = "ZHNEWS_RUNNER"
 ENV_DASK_ADDRESS = "ZHNEWS_DASK_ADDRESS"
@@ -139,7 +142,7 @@ def shared_api(choice: RunnerChoice) -> Iterator[str | None]:
     try:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield server.api_url
-            _drain_prefect_workers()
+            drain_prefect_workers()
     finally:
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
@@ -148,14 +151,14 @@ def shared_api(choice: RunnerChoice) -> Iterator[str | None]:
         server.stop()
 
 
-def _drain_prefect_workers() -> None:
+def drain_prefect_workers() -> None:
     """Send buffered logs and events before the server they go to stops."""
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
     for worker in (APILogWorker, EventsWorker):
         with contextlib.suppress(Exception):
-            worker.drain_all(timeout=10)
+            worker.drain_all(timeout=DRAIN_TIMEOUT_SECONDS)
 
 
 # --- the content-keyed shard cache -------------------------------------------------------------
