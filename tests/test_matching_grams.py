@@ -20,6 +20,7 @@ from warehouse.matching import (
     _passage_matches,
     batch_gram_codes,
     gram_codes,
+    longest_run,
     not_one_clause,
     shingles,
 )
@@ -142,3 +143,19 @@ def test_identical_passages_of_a_document_are_kept_once() -> None:
     assert loaded["a"].sizes.tolist() == [4, 1, 2]
     assert loaded["a"].owner.tolist() == [0, 0, 0, 0, 1, 2, 2]
     assert loaded["b"].nos == [0] and loaded["b"].owner.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "run"),
+    [
+        ("", "", 0),
+        ("甲乙丙", "", 0),
+        ("甲乙丙", "甲乙丙", 3),
+        ("乙丙", "甲乙丙丁", 2),  # the shorter inside the longer
+        ("甲乙丙丁", "乙丙", 2),
+        ("甲乙丙丁戊", "丁戊己甲乙丙", 3),  # two common runs: the longer one
+        ("甲乙", "丙丁", 0),
+    ],
+)
+def test_longest_run(x: str, y: str, run: int) -> None:
+    assert longest_run(x, y) == run

