@@ -6,8 +6,9 @@ a memory limit that makes joins and aggregates spill; only the rows of buckets o
 documents are kept, found by one aggregate pass per hash range. Per-document state stays in Arrow
 columns: Python objects are made only for the documents of pairs and candidates. Verification is
 exact, on the character n-grams of the passages of new candidate pairs, a batch of documents at a
-time. Previous pairs are carried over as they are; passage links are rebuilt only for events that
-gained or lost a document.
+time: each n-gram is one int64 of its code points, counted with numpy (no Python object per n-gram),
+and the pairs' passage texts are read from the passage files once. Previous pairs are carried over
+as they are; passage links are rebuilt only for events that gained or lost a document.
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ MAX_PASSAGES_PER_DOC = 2000
 # Above this share of new documents the band-hash semi-join would keep most rows anyway, so the
 # whole band column is used as is (a full first run: every document is new).
 FULL_SCAN_SHARE = 0.5
-# Documents whose passages are held as n-gram sets at once during verification: ~30 passages of
-# ~45 n-grams each, ~60 kB of Python objects per document, so ~60 MB per batch.
+# Documents whose passages are held as n-gram codes at once during verification: ~30 passages of
+# ~45 n-grams each, a few kB of arrays and the passages' keys per document (~60 kB of Python objects
+# when they were sets of strings), so well under 60 MB per batch.
 VERIFY_BATCH_DOCS = 1000
 # Band buckets (at most: band rows) counted in one aggregate pass over a hash range; more make more
 # passes, each reading the band lists again. The aggregate spills beyond DUCKDB_MEMORY_LIMIT, so this
@@ -168,7 +170,7 @@ class MatchStats:
     band_rows: int = 0  # band hash rows searched for candidates (those of 2+ document buckets are kept)
     candidate_pairs: int = 0  # new pairs judged
     rematched_pairs: int = 0  # carried pairs matched again because their event changed
-    passages_verified: int = 0  # passages loaded as n-gram sets (a document in two batches counts twice)
+    passages_verified: int = 0  # passages loaded as n-gram codes (a document in two batches counts twice)
 
 
 @dataclass(frozen=True)
