@@ -1,6 +1,8 @@
 """CPU time per phase of the match step (match_corpus) over a stored warehouse's current version (issue 7).
 
-A cold match: every document of the version is new, nothing carried over (what a first run does).
+A cold match: every document of the version is new, nothing carried over (what a first run does);
+with --new N only every (documents / N)-th document is new (the incremental path: band hashes kept
+to the buckets of new documents), still without previous tables.
 Each phase (a module-level function of the matching module that match_corpus calls) is wrapped to
 add up its CPU time (time.process_time: the process's threads, DuckDB's included; wall time swings
 with the other jobs of the shared machine). Prints the phases, the counts of MatchStats and an md5
@@ -96,8 +98,10 @@ def _timed(fn: Callable[..., Any], totals: dict[str, float], counts: dict[str, i
     return wrapper
 
 
-def run_once(module: ModuleType, files: list[Path], documents: pa.Table, profile: bool, top: int) -> None:
-    """One cold match with every phase timed; prints the phases, counts and result md5s."""
+def run_once(
+    module: ModuleType, files: list[Path], documents: pa.Table, new: pa.Array, profile: bool, top: int
+) -> None:
+    """One match with every phase timed; prints the phases, counts and result md5s."""
     totals: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     originals = {name: getattr(module, name) for name in PHASES if hasattr(module, name)}
@@ -110,9 +114,7 @@ def run_once(module: ModuleType, files: list[Path], documents: pa.Table, profile
             wall = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
-            result = module.match_corpus(
-                files, documents, documents.column("doc_id"), None, temp_dir=Path(tmp) / "duckdb"
-            )
+            result = module.match_corpus(files, documents, new, None, temp_dir=Path(tmp) / "duckdb")
             if profiler is not None:
                 profiler.disable()
             total = time.process_time() - started
@@ -141,14 +143,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--impl", type=Path, action="append", help="matching module file (repeatable)")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each implementation, alternating")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument(
+        "--new", type=int, default=0, help="only this many documents new (every n-th; 0: all, a cold run)"
+    )
     parser.add_argument("--top", type=int, default=DEFAULT_TOP)
     args = parser.parse_args(argv)
     impls = [load_impl(p) for p in args.impl] if args.impl else [load_impl(Path("warehouse/matching.py"))]
     files, documents = inputs(args.warehouse)
-    print(f"{args.warehouse}: {documents.num_rows} documents, {len(files)} passage files")
+    ids = documents.column("doc_id").combine_chunks()
+    new = (
+        ids.take(pa.array(range(0, len(ids), max(1, len(ids) // args.new)))[: args.new]) if args.new else ids
+    )
+    print(f"{args.warehouse}: {documents.num_rows} documents ({len(new)} new), {len(files)} passage files")
     for _ in range(args.rounds):
         for module in impls:
-            run_once(module, files, documents, args.profile, args.top)
+            run_once(module, files, documents, new, args.profile, args.top)
     return 0
 
 
