@@ -13,6 +13,8 @@ as they are; passage links are rebuilt only for events that gained or lost a doc
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -332,12 +334,25 @@ def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: pa.
     con.execute("CREATE TEMP VIEW band_rows AS SELECT dn, passage_no, unnest(bands) AS h FROM passage_bands")
 
 
+def _sql_path(path: Path) -> str:
+    """A path inside a SQL string literal."""
+    return str(path).replace("'", "''")
+
+
+def _part_rows(split: Path, part: int) -> str:
+    """The band rows of one hash range, from the per-range files (a range may have no rows at all)."""
+    folder = split / f"part={part}"
+    if not any(folder.glob("*.parquet")):
+        return "SELECT dn, passage_no, h FROM pb WHERE false"
+    return f"SELECT dn, passage_no, h FROM read_parquet('{_sql_path(folder)}/*.parquet')"
+
+
 def _partitions(groups: int) -> int:
     """Hash ranges the bucket count runs over, one at a time, so each aggregate stays in memory."""
     return max(1, -(-groups // PARTITION_GROUPS))
 
 
-def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) -> int:
+def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, spill_dir: Path) -> int:
     """pb: band rows in buckets of two or more documents, among the buckets a new document's bands
     fall in (all buckets on a full scan); bucket: documents per such bucket. Returns the band rows
     looked at (distinct passages' bands in those buckets, in buckets of one document too)."""
@@ -349,17 +364,26 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) 
         groups = int(con.execute("SELECT count(*) FROM new_h").fetchall()[0][0])
     parts = _partitions(groups)
     con.execute("CREATE TEMP TABLE pb (dn INTEGER, passage_no INTEGER, h BIGINT)")
+    rows = "SELECT dn, passage_no, unnest(bands) AS h FROM kept_passages"
+    if not full_scan:
+        rows = f"SELECT * FROM ({rows}) SEMI JOIN new_h USING (h)"
+    split = spill_dir / "band_parts"
+    if parts > 1:
+        # the band lists are read from the passage files and unnested once, streamed into one
+        # Parquet file per hash range (abs: a negative hash has a negative remainder); each pass
+        # then reads only its own range (at 1M documents, 35 passes that each decoded every band
+        # list of the corpus again, ~5 GB, would take most of the run)
+        shutil.rmtree(split, ignore_errors=True)
+        con.execute(
+            f"COPY (SELECT *, abs(h % {parts})::INTEGER AS part FROM ({rows})) TO '{_sql_path(split)}' "
+            "(FORMAT parquet, PARTITION_BY (part))"
+        )
     looked_at = 0
     for part in range(parts):
-        # only the bands of this hash range are unnested; abs: a negative hash has a negative remainder
-        bands = "bands" if parts == 1 else f"list_filter(bands, lambda x: abs(x % {parts}) = {part})"
-        rows = f"SELECT dn, passage_no, unnest({bands}) AS h FROM kept_passages"
-        if not full_scan:
-            rows = f"SELECT * FROM ({rows}) SEMI JOIN new_h USING (h)"
-        # the range's rows are read from the passage files and unnested once, for both steps below (a
-        # table of at most PARTITION_GROUPS rows, spilled beyond DUCKDB_MEMORY_LIMIT; reading the files
-        # twice took 4.1 of 8.6 CPU s a pass at 50k generated documents, benchmarks.match_profile)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE part_rows AS {rows}")
+        source = rows if parts == 1 else _part_rows(split, part)
+        # a table of at most PARTITION_GROUPS rows (spilled beyond DUCKDB_MEMORY_LIMIT), read once for
+        # both steps below
+        con.execute(f"CREATE OR REPLACE TEMP TABLE part_rows AS {source}")
         looked_at += int(con.execute("SELECT count(*) FROM part_rows").fetchall()[0][0])
         # one aggregate pass: the buckets of two or more documents; only their rows are kept, a small share
         con.execute(
@@ -368,6 +392,7 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool) 
         )
         con.execute("INSERT INTO pb SELECT * FROM part_rows SEMI JOIN multi USING (h)")
         con.execute("DROP TABLE part_rows")
+    shutil.rmtree(split, ignore_errors=True)
     # count(*) over distinct (h, dn) rows: the same counts as count(DISTINCT dn), 15 % less CPU
     # (3.4 -> 2.8 s over the 16M rows of 50k generated documents)
     con.execute(
@@ -922,7 +947,8 @@ def match_corpus(
         if con is not None and len(new):
             full_scan = len(new) > FULL_SCAN_SHARE * len(doc_ids)
             _define_sources(con, files, pa.concat_arrays([new, old]))
-            band_rows = _collect_bands(con, len(new), full_scan)
+            with tempfile.TemporaryDirectory(prefix="bands-", dir=temp_dir) as spill_dir:
+                band_rows = _collect_bands(con, len(new), full_scan, Path(spill_dir))
             candidates = _candidate_pairs(con, len(new), len(doc_ids))
             _passage_df(con, {d for pair in candidates for d in pair}, full_scan)
             verdicts, loaded = _verify(con, files, candidates, judge=True)
