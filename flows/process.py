@@ -167,7 +167,7 @@ def _manifest_and_rejections(
             "mtime_ns": outcomes.column("mtime_ns"),
             "status": pc.if_else(failed, "rejected", "document"),
             "part": pc.if_else(failed, pa.scalar(None, pa.string()), outcomes.column("part")),
-            "run_id": pa.array([run_id] * n, pa.string()) if n else pa.array([], pa.string()),
+            "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
         },
         schema=FILES,
     )
@@ -175,7 +175,7 @@ def _manifest_and_rejections(
         ["source_path", "doc_id", "content_sha256", "reason", "detail"]
     )
     new_rejected = new_rejected.append_column(
-        "run_id", pa.array([run_id] * new_rejected.num_rows, pa.string())
+        "run_id", pa.repeat(pa.scalar(run_id, pa.string()), new_rejected.num_rows)
     )
     refusals = pa.Table.from_pylist(
         [
@@ -191,9 +191,17 @@ def _manifest_and_rejections(
         ],
         schema=REJECTED_FILES,
     )
-    files = pa.concat_tables([files, new_files]).sort_by("doc_id").combine_chunks()
+    files = _sorted_union(files, new_files)
     rejected = pa.concat_tables([rejected, new_rejected.cast(REJECTED_FILES), refusals]).sort_by("doc_id")
     return files, rejected.combine_chunks()
+
+
+def _sorted_union(old: pa.Table, new: pa.Table) -> pa.Table:
+    """Carried-over and new manifest rows in doc_id order; both parts come sorted, so when one is
+    empty (a first run: a million rows) nothing is copied."""
+    if old.num_rows == 0 or new.num_rows == 0:
+        return new if old.num_rows == 0 else old
+    return pa.concat_tables([old, new]).sort_by("doc_id").combine_chunks()
 
 
 def _with_new_mtimes(files: pa.Table, touched: pa.Table) -> pa.Table:
@@ -298,11 +306,14 @@ def process_seeds(
         files, rejected = _manifest_and_rejections(
             plan, old_files, store.read("rejected_files"), outcomes, run_id
         )
-        del old_files, results
-        processed = outcomes.filter(pc.is_null(outcomes.column("reason"))).column("doc_id").combine_chunks()
+        stored = pc.is_null(outcomes.column("reason"))
+        processed = pc.filter(outcomes.column("doc_id"), stored).combine_chunks()
+        files_rejected = outcomes.num_rows - len(processed) + len(plan.refused)
         reprocessed = pa.concat_arrays(
             [pa.array(sorted(removed), pa.string()), to_process.column("doc_id").combine_chunks()]
         )
+        del old_files, results, outcomes, stored
+        pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
         old_pairs = _pairs_without(store.read("doc_pairs"), reprocessed)
         match = match_task(store, version, processed, old_pairs, staging)
         relations = match.doc_pairs.column("relation")
@@ -312,8 +323,7 @@ def process_seeds(
             files_changed=plan.changed.num_rows,
             files_unchanged=len(plan.unchanged),
             files_deleted=len(plan.deleted),
-            files_rejected=int(pc.sum(pc.is_valid(outcomes.column("reason"))).as_py() or 0)
-            + len(plan.refused),
+            files_rejected=files_rejected,
             documents=int(pc.sum(pc.equal(files.column("status"), "document")).as_py() or 0),
             duplicates=int(pc.sum(pc.equal(relations, "duplicate")).as_py() or 0),
             overlaps=int(pc.sum(pc.equal(relations, "overlap")).as_py() or 0),
