@@ -71,8 +71,7 @@ def outcomes_table(outcomes: Sequence[FileOutcome]) -> pa.Table:
     return pa.table(
         {
             "doc_id": [o.doc_id for o in rows],
-            # a document's path is in documents_base; the flow keeps a million of these rows
-            "source_path": [o.source_path if o.reason is not None else None for o in rows],
+            "source_path": [o.source_path for o in rows],
             "content_sha256": [o.sha256 for o in rows],
             "size": [o.size for o in rows],
             "mtime_ns": [o.mtime_ns for o in rows],
