@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from warehouse.catalog import connect_read_only
+
 PROJECT = Path(__file__).resolve().parent.parent
 ZHNEWS = PROJECT / ".venv" / "bin" / "zhnews"
 # Columns that differ between two runs over the same input by design: run ids, clock times, and
@@ -75,8 +77,10 @@ def view_names(warehouse: Path) -> list[str]:
 
 
 def snapshot(warehouse: Path, skip: frozenset[str] = frozenset()) -> dict[str, list[tuple[object, ...]]]:
-    """Sorted rows of every catalog view, without run ids and clock times."""
-    con = duckdb.connect(str(warehouse / "catalog.duckdb"), read_only=True)
+    """Sorted rows of every catalog view, without run ids and clock times, from one committed version
+    (the pinned reader `zhnews query` uses: a raw session reads through `current/` statement by
+    statement, and a statement that spans the switch can fail)."""
+    con = connect_read_only(warehouse)
     try:
         views = [
             str(r[0])

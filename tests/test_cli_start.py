@@ -181,11 +181,22 @@ def test_failing_run_records_the_failure_and_stops_the_server(tmp_path: Path) ->
     assert flows == [("process_seeds", "FAILED")]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_start_stops_the_server(tmp_path: Path) -> None:
     seeds = one_file_seeds(tmp_path)
     command = zhnews_command("run", "--seeds", str(seeds), "--warehouse", str(tmp_path / "wh"))
     process = subprocess.Popen(
-        command, env=own_server_env(tmp_path), cwd=PROJECT, stderr=subprocess.PIPE, text=True
+        command,
+        env=own_server_env(tmp_path),
+        cwd=PROJECT,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as at a terminal: a suite started in the background (`make test &`) hands its children
+        # SIGINT ignored, and Python then never raises KeyboardInterrupt
+        preexec_fn=_default_sigint,
     )
     assert process.stderr is not None
     first = process.stderr.readline()  # the CLI names its server before its own imports

@@ -125,12 +125,13 @@ FULL_SCAN_SHARE = 0.5
 # ~45 n-grams each, a few kB of arrays and the passages' keys per document (~60 kB of Python objects
 # when they were sets of strings), so well under 60 MB per batch.
 VERIFY_BATCH_DOCS = 1000
-# Band buckets (at most: band rows) counted in one aggregate pass over a hash range; more make more
-# passes, each reading the band lists again. The aggregate spills beyond DUCKDB_MEMORY_LIMIT, so this
-# bounds the temp directory and a pass's time, not the peak: 20k gen_corpus documents (13.8M band
-# rows) in one pass peaked at 770 MB RSS, in three passes of ~4.6M at 530 MB, same pairs
-# (/tmp/mm_mem/run.py-style psutil sampling); 1M documents (~700M band rows) make 35 passes.
-PARTITION_GROUPS = 20_000_000
+# Band buckets (at most: band rows) counted in one aggregate pass over a hash range. With more than
+# one range, the band rows are first written once into one Parquet file per range, and each pass
+# reads its own file. The aggregate spills beyond DUCKDB_MEMORY_LIMIT, so this bounds a pass's spill
+# and time more than the peak: 20k gen_corpus documents (13.8M band rows) in one pass peaked at 770 MB
+# RSS, in three passes of ~4.6M at 530 MB, same pairs; at 1M documents (~700M band rows) a pass of
+# 20M rows held in a temp table beside its aggregate ran DuckDB out of memory, so 10M (70 passes).
+PARTITION_GROUPS = 10_000_000
 # An n-gram as one integer: its code points (all below 0x110000 < 2**21) side by side in 21-bit
 # fields, so SHINGLE_CHARS = 3 of them fill 63 bits exactly: two distinct n-grams never share a code
 # (a hash could collide and change a verdict).
@@ -343,8 +344,8 @@ def _part_rows(split: Path, part: int) -> str:
     """The band rows of one hash range, from the per-range files (a range may have no rows at all)."""
     folder = split / f"part={part}"
     if not any(folder.glob("*.parquet")):
-        return "SELECT dn, passage_no, h FROM pb WHERE false"
-    return f"SELECT dn, passage_no, h FROM read_parquet('{_sql_path(folder)}/*.parquet')"
+        return "(SELECT dn, passage_no, h FROM pb WHERE false)"
+    return f"read_parquet('{_sql_path(folder)}/*.parquet')"
 
 
 def _partitions(groups: int) -> int:
@@ -380,18 +381,23 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
         )
     looked_at = 0
     for part in range(parts):
-        source = rows if parts == 1 else _part_rows(split, part)
-        # a table of at most PARTITION_GROUPS rows (spilled beyond DUCKDB_MEMORY_LIMIT), read once for
-        # both steps below
-        con.execute(f"CREATE OR REPLACE TEMP TABLE part_rows AS {source}")
-        looked_at += int(con.execute("SELECT count(*) FROM part_rows").fetchall()[0][0])
+        if parts == 1:
+            # read from the passage files and unnested once, for both steps below
+            con.execute(f"CREATE OR REPLACE TEMP TABLE part_rows AS {rows}")
+            source = "part_rows"
+        else:
+            # the range's own file, read twice: a copy of it in memory beside the aggregate's hash
+            # table went past DUCKDB_MEMORY_LIMIT at 1M documents (out of memory); the aggregate
+            # alone spills
+            source = _part_rows(split, part)
+        looked_at += int(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
         # one aggregate pass: the buckets of two or more documents; only their rows are kept, a small share
         con.execute(
             "CREATE OR REPLACE TEMP TABLE multi AS "
-            "SELECT h FROM part_rows GROUP BY h HAVING min(dn) < max(dn)"
+            f"SELECT h FROM {source} GROUP BY h HAVING min(dn) < max(dn)"
         )
-        con.execute("INSERT INTO pb SELECT * FROM part_rows SEMI JOIN multi USING (h)")
-        con.execute("DROP TABLE part_rows")
+        con.execute(f"INSERT INTO pb SELECT dn, passage_no, h FROM {source} SEMI JOIN multi USING (h)")
+        con.execute("DROP TABLE IF EXISTS part_rows")
     shutil.rmtree(split, ignore_errors=True)
     # count(*) over distinct (h, dn) rows: the same counts as count(DISTINCT dn), 15 % less CPU
     # (3.4 -> 2.8 s over the 16M rows of 50k generated documents)
