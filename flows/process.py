@@ -245,10 +245,10 @@ def _rewrite_parts(removed: Collection[str], old_files: pa.Table) -> set[str]:
 
 def _outcomes(results: list[ShardResult]) -> pa.Table:
     """Every shard's manifest rows in one table, with the part file its documents went to."""
-    parts = [
-        r.outcomes.append_column("part", pa.array([r.part] * r.outcomes.num_rows, pa.string()))
-        for r in results
-    ]
+    parts = []
+    for r in results:
+        rows = r.read_outcomes()
+        parts.append(rows.append_column("part", pa.repeat(pa.scalar(r.part, pa.string()), rows.num_rows)))
     empty = OUTCOMES.append(pa.field("part", pa.string())).empty_table()
     return pa.concat_tables([empty, *parts])
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from flows.scan import SeedFile, file_sha256
 from flows.watchdog import Crashed, TimedOut, run_batch
@@ -98,15 +99,27 @@ def outcome_records(table: pa.Table) -> list[FileOutcome]:
     ]
 
 
+# Staged name of a shard's manifest rows (beside the per-document tables; not stored in a version).
+OUTCOMES_TABLE = "outcomes"
+
+
 @dataclass
 class ShardResult:
-    """What a shard hands back to the flow: file paths and one small row per file, never the documents."""
+    """What a shard hands back to the flow: paths of staged Parquet files and counts, no rows.
+
+    Prefect keeps every task's result for the whole flow run, so even one small row per file would
+    add up at a million files; the manifest rows are staged as a file like the tables.
+    """
 
     part: str
     staged: dict[str, Path] = field(default_factory=dict)
-    outcomes: pa.Table = field(default_factory=OUTCOMES.empty_table)
     documents: int = 0
     chars: int = 0
+
+    def read_outcomes(self) -> pa.Table:
+        """The shard's manifest rows: one per file, a document or a rejection with its reason."""
+        path = self.staged.get(OUTCOMES_TABLE)
+        return pq.read_table(path, schema=OUTCOMES) if path is not None else OUTCOMES.empty_table()
 
 
 @dataclass
@@ -201,7 +214,8 @@ def process_shard(
     result = outcome.result
     if outcome.failures:
         failed = [_failure_outcome(seeds[k], failure, limits) for k, failure in outcome.failures.items()]
-        result.outcomes = outcomes_table(outcome_records(result.outcomes) + failed)
+        table = outcomes_table(outcome_records(result.read_outcomes()) + failed)
+        result.staged[OUTCOMES_TABLE] = write_staged(table, staging / OUTCOMES_TABLE / f"{part}.parquet")
     return result
 
 
@@ -231,7 +245,10 @@ def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[in
         else:
             outcomes.append(outcome)
     progress(len(seeds))
-    result.outcomes = outcomes_table(outcomes)
+    staging_dir = job.staging or Path(".")
+    result.staged[OUTCOMES_TABLE] = write_staged(
+        outcomes_table(outcomes), staging_dir / OUTCOMES_TABLE / f"{job.part}.parquet"
+    )
     columns = _Columns()
     for item in cleaned:
         _append_rows(columns, item, job.run_id)

@@ -319,7 +319,7 @@ def test_read_retries_while_the_file_changes(
 
 def _shard(root: Path, limits: Limits) -> dict[str, FileOutcome]:
     result = process_shard(_seeds(root), "p", root.parent / "staging", "run", frozenset(), limits)
-    return {o.doc_id: o for o in outcome_records(result.outcomes)}
+    return {o.doc_id: o for o in outcome_records(result.read_outcomes())}
 
 
 def test_file_over_the_size_limit_is_rejected(tmp_path: Path) -> None:

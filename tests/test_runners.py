@@ -131,7 +131,7 @@ def test_adopt_shard_links_outputs_and_sets_this_runs_id(tmp_path: Path) -> None
     out = shard_output_dir(tmp_path, "k1")
     docs = _parquet(out / "documents_base" / "shard.parquet", [{"doc_id": "x", "run_id": "RUN1"}])
     lines = _parquet(out / "lines" / "shard.parquet", [{"doc_id": "x", "line_no": 1}])
-    cached = ShardResult("shard", {"documents_base": docs, "lines": lines}, [], 1, 5)
+    cached = ShardResult("shard", {"documents_base": docs, "lines": lines}, 1, 5)
     adopted = adopt_shard(cached, "RUN2-00000", tmp_path / "staging", "RUN2")
     assert adopted.part == "RUN2-00000"
     assert adopted.staged["lines"] == tmp_path / "staging" / "lines" / "RUN2-00000.parquet"
