@@ -112,8 +112,8 @@ def walk_files(root: Path) -> Iterator[Path]:
                 yield base / name
 
 
-def classify(path: Path, root: Path) -> str | None:
-    """None for a readable regular file inside root, else why it is refused."""
+def classify(path: Path, root: Path) -> str | os.stat_result:
+    """The stat of a readable regular file inside root, else why it is refused (one stat a file)."""
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
@@ -124,12 +124,12 @@ def classify(path: Path, root: Path) -> str | None:
         if target.is_dir():
             return "symlinked_directory"
     try:
-        mode = path.stat().st_mode
+        info = path.stat()
     except OSError:
         return "unreadable"
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(info.st_mode):
         return "not_a_regular_file"
-    return None
+    return info
 
 
 REFUSAL_DETAIL = {
@@ -181,14 +181,9 @@ def list_seeds(root: Path) -> tuple[pa.Table, list[Refusal]]:
     listing = _Listing()
     for path in walk_files(root):
         doc_id = path.relative_to(root).as_posix()
-        refusal = classify(path, root)
-        if refusal is not None:
-            listing.refused.append(Refusal(doc_id, path, refusal, REFUSAL_DETAIL[refusal]))
-            continue
-        try:
-            info = path.stat()
-        except OSError as error:
-            listing.refused.append(Refusal(doc_id, path, "unreadable", f"could not stat: {error}"))
+        info = classify(path, root)
+        if isinstance(info, str):
+            listing.refused.append(Refusal(doc_id, path, info, REFUSAL_DETAIL[info]))
             continue
         listing.add(doc_id, info)
     return listing.table(), listing.refused
