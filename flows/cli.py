@@ -159,6 +159,8 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
         return
     from prefect.context import refresh_global_settings_context
 
+    from flows.runners import drain_prefect_workers, restore_env
+
     url = server.wait_ready(float(os.environ[STARTUP_TIMEOUT_KEY]))
     previous = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url  # worker processes read it from the environment
@@ -179,14 +181,9 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
             try:
                 yield url
             finally:  # a failed run's logs too: at exit they would retry a stopped server for minutes
-                from flows.runners import drain_prefect_workers
-
                 drain_prefect_workers()
     finally:
-        if previous is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = previous
+        restore_env("PREFECT_API_URL", previous)
         refresh_global_settings_context()
 
 

@@ -144,11 +144,16 @@ def shared_api(choice: RunnerChoice) -> Iterator[str | None]:
             yield server.api_url
             drain_prefect_workers()
     finally:
-        if previous is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = previous
+        restore_env("PREFECT_API_URL", previous)
         server.stop()
+
+
+def restore_env(key: str, previous: str | None) -> None:
+    """Put an environment variable back as it was before a temporary server was pointed at."""
+    if previous is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = previous
 
 
 def drain_prefect_workers() -> None:
