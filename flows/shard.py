@@ -167,14 +167,6 @@ def _same_file_state(before: os.stat_result, after: os.stat_result) -> bool:
     )
 
 
-def read_and_decode(seed: SeedFile, limits: Limits) -> tuple[bytes | None, Decoded | Rejection]:
-    """Read a file once (it may have changed since the scan) and decode it, or say why not."""
-    read = read_stable(seed.path, limits.max_file_bytes)
-    if isinstance(read, Rejection):
-        return None, read
-    return read[0], decode_bytes(read[0])
-
-
 @dataclass(frozen=True)
 class ShardJob:
     """What every document of a shard shares; sent once to the shard's worker process."""

@@ -664,11 +664,6 @@ def _shared_counts(a: _Doc, b: _Doc) -> tuple[I64, I64, I64, int]:
     return pairs // len(b.nos), pairs % len(b.nos), shared.astype(np.int64), len(common)
 
 
-def match_passages(a: _Doc, b: _Doc) -> list[tuple[int, int, float]]:
-    """Passage pairs (index in a, index in b, containment) sharing enough of the smaller one's n-grams."""
-    return [(i, j, c) for i, j, c, _ in _passage_matches(a, b, strong=False)[0]]
-
-
 def _passage_matches(a: _Doc, b: _Doc, strong: bool) -> tuple[list[tuple[int, int, float, bool]], int]:
     """Passage matches, whether each is strong (when asked), and the documents' shared distinct n-grams."""
     i, j, shared, common = _shared_counts(a, b)
