@@ -12,6 +12,7 @@ of each result table, so two implementations can be compared for identical resul
 
 Run: .venv/bin/python -m benchmarks.match_profile --warehouse /tmp/zhnews-bench/wh-memory-10000
          [--impl /tmp/matching_old.py --impl warehouse/matching.py] [--rounds 1] [--profile]
+         [--from-cache] (a warehouse whose run failed in the match step: its cached shards)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import hashlib
 import importlib.util
 import io
 import pstats
+import resource
 import sys
 import tempfile
 import time
@@ -64,14 +66,18 @@ def load_impl(path: Path) -> ModuleType:
     return module
 
 
-def inputs(warehouse: Path) -> tuple[list[Path], pa.Table]:
-    """Passage files and the (doc_id, text_chars) table of the current version, as the flow passes them."""
-    version = (warehouse / "current").resolve()
+def inputs(warehouse: Path, from_cache: bool = False) -> tuple[list[Path], pa.Table]:
+    """Passage files and the (doc_id, text_chars) table of the current version, as the flow passes them;
+    from_cache: of the shards a failed run left in the warehouse's shard cache instead (no version)."""
+    tables = [(warehouse / "current").resolve()]
+    if from_cache:
+        tables = sorted(p for p in (warehouse / ".cache" / "shards").iterdir() if p.is_dir())
     documents = pa.concat_tables(
         pq.read_table(path, columns=["doc_id", "text_chars"])
-        for path in sorted((version / "documents_base").glob("*.parquet"))
+        for table in tables
+        for path in sorted((table / "documents_base").glob("*.parquet"))
     )
-    return sorted((version / "passage_index").glob("*.parquet")), documents
+    return sorted(p for t in tables for p in (t / "passage_index").glob("*.parquet")), documents
 
 
 def table_md5(table: pa.Table) -> str:
@@ -122,7 +128,11 @@ def run_once(
     finally:
         for name, fn in originals.items():
             setattr(module, name, fn)
-    print(f"impl {module.__file__}: match_corpus {total:.2f} CPU s ({wall:.2f} s wall)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kB
+    print(
+        f"impl {module.__file__}: match_corpus {total:.2f} CPU s ({wall:.2f} s wall), "
+        f"peak RSS of the process so far {peak / 2**20:,.0f} MiB"
+    )
     for name in PHASES:
         if name in totals:
             print(f"  {name:22s} {totals[name]:8.2f} CPU s  {counts[name]:7d} calls")
@@ -147,9 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         "--new", type=int, default=0, help="only this many documents new (every n-th; 0: all, a cold run)"
     )
     parser.add_argument("--top", type=int, default=DEFAULT_TOP)
+    parser.add_argument(
+        "--from-cache", action="store_true", help="the shards a failed run left in the shard cache"
+    )
     args = parser.parse_args(argv)
     impls = [load_impl(p) for p in args.impl] if args.impl else [load_impl(Path("warehouse/matching.py"))]
-    files, documents = inputs(args.warehouse)
+    files, documents = inputs(args.warehouse, args.from_cache)
     ids = documents.column("doc_id").combine_chunks()
     new = (
         ids.take(pa.array(range(0, len(ids), max(1, len(ids) // args.new)))[: args.new]) if args.new else ids

@@ -13,6 +13,7 @@ import warehouse.matching as matching
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from warehouse.matching import (
     EVENTS_SCHEMA,
+    JOIN_ROWS_PER_PASS,
     PARTITION_GROUPS,
     MatchResult,
     build_events,
@@ -173,9 +174,9 @@ def test_new_ids_as_arrow_give_the_same_result(tmp_path: Path, bodies: dict[str,
         assert_same(match_corpus([path], documents, ids, None), python)
 
 
-@pytest.mark.parametrize("groups", [1_000, 3_000])
+@pytest.mark.parametrize(("groups", "passes"), [(1_000, 1), (3_000, 1), (1_000, 4), (3_000, 7)])
 def test_bucket_partitions_give_the_same_result(
-    tmp_path: Path, bodies: dict[str, str], groups: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bodies: dict[str, str], groups: int, passes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = {k: v for k, v in bodies.items() if k not in ("001.txt", "repost3.txt")}
     path_old = write_passages(tmp_path, "old", old)
@@ -186,6 +187,11 @@ def test_bucket_partitions_give_the_same_result(
     scratch = match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None)
     monkeypatch.setattr(matching, "PARTITION_GROUPS", groups)
     assert matching._partitions(scratch.stats.band_rows) > 2
+    if passes > 1:
+        # the candidate self-join in passes over document residues, the incremental run's too
+        monkeypatch.setattr(matching, "JOIN_ROWS_PER_PASS", -(-second.stats.join_rows // passes))
+        assert matching._doc_passes(second.stats.join_rows) == passes
+        assert matching._doc_passes(scratch.stats.join_rows) >= passes
     assert_same(match_corpus([path_old], documents_table(old), set(old), None), first)
     assert_same(
         match_corpus([path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None), second
@@ -199,3 +205,11 @@ def test_bucket_partitions_give_the_same_result(
 )
 def test_partitions(groups: int, parts: int) -> None:
     assert matching._partitions(groups) == parts
+
+
+@pytest.mark.parametrize(
+    ("rows", "passes"),
+    [(0, 1), (JOIN_ROWS_PER_PASS, 1), (JOIN_ROWS_PER_PASS + 1, 2), (70 * JOIN_ROWS_PER_PASS, 70)],
+)
+def test_doc_passes(rows: int, passes: int) -> None:
+    assert matching._doc_passes(rows) == passes

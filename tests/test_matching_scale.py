@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+import warehouse.matching as matching
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from transforms.overlap import passage_rows_batch
 from warehouse.matching import (
@@ -178,3 +179,25 @@ def test_a_story_reposted_by_many_outlets_links_every_copy(tmp_path: Path, bodie
     expected = [("000.txt", "001.txt", "overlap")]
     expected += [(a, b, "duplicate") for a in ["003.txt", *sorted(copies)] for b in sorted(copies) if a < b]
     assert pairs(result) == expected
+
+
+def test_a_story_in_buckets_above_the_clique_size_meets_its_leads(
+    tmp_path: Path, bodies: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same nine copies with buckets of more than three documents made stars: every copy is
+    # paired with the story's three leading documents (the first by doc_id), one event as before
+    copies = {f"copy{k}.txt": bodies["003.txt"] + f"\n本文转载自第{k}家合作媒体。" for k in range(8)}
+    docs = {**bodies, **copies}
+    path = write_passages(tmp_path, "p", docs)
+    clique = match_corpus([path], documents_table(docs), set(docs), None)
+    monkeypatch.setattr(matching, "MAX_BUCKET_DOCS", 3)
+    monkeypatch.setattr(matching, "BUCKET_SHARE_DOCS", 1)  # the cap: every document of the corpus
+    assert matching.bucket_cap(len(docs)) == len(docs)
+    star = match_corpus([path], documents_table(docs), set(docs), None)
+    story = ["003.txt", *sorted(copies)]
+    leads = story[: matching.STAR_LEADS]
+    expected = [("000.txt", "001.txt", "overlap")]
+    expected += sorted({(min(a, b), max(a, b), "duplicate") for a in leads for b in story if a != b})
+    assert pairs(star) == expected
+    assert star.events.equals(clique.events)
+    assert star.stats.join_rows < clique.stats.join_rows

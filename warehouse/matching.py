@@ -68,11 +68,17 @@ RARE_BUCKET_DOCS = 5
 MIN_CANDIDATE_PASSAGES = 2
 # A band bucket holding more documents than max(MAX_BUCKET_DOCS, corpus documents / BUCKET_SHARE_DOCS)
 # is a stock phrase: it yields no candidates (its rarity weight would be at most
-# (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.01 anyway) and keeps the self-join small. The cap grows with the
-# corpus because a real story's wording recurs in more reports as the corpus grows (one in a
-# thousand documents), while a site's stock line recurs in a fixed share of that site's pages.
+# (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.01 anyway). The cap grows with the corpus because a real story's
+# wording recurs in more reports as the corpus grows (one in a thousand documents), while a site's
+# stock line recurs in a fixed share of that site's pages.
 MAX_BUCKET_DOCS = 50
 BUCKET_SHARE_DOCS = 1000
+# In a bucket of more than MAX_BUCKET_DOCS documents (at most bucket_cap) each document meets only the
+# bucket's first STAR_LEADS documents, not all of them: at 1M generated documents the buckets of
+# 51-1,000 documents would make tens of billions of join rows (50k: buckets of 6-50 documents
+# already make 52M of the 58M; each grows 20x in size at 1M, so 400x in pairs). Three leads, so that
+# one leading document that only shares a stock clause with the rest does not cut the story apart.
+STAR_LEADS = 3
 # Two passages match when this share of the smaller one's n-grams is in the other. Seeds 000/001's
 # shared passages: 0.53-0.96; planted reworded passages (a sixth of the words replaced): 89 % reach
 # 0.35, 92 % reach 0.3, 70 % reach 0.5; the best match of a passage in an unrelated generated
@@ -132,6 +138,14 @@ VERIFY_BATCH_DOCS = 1000
 # RSS, in three passes of ~4.6M at 530 MB, same pairs; at 1M documents (~700M band rows) a pass of
 # 20M rows held in a temp table beside its aggregate ran DuckDB out of memory, so 10M (70 passes).
 PARTITION_GROUPS = 10_000_000
+# Rows a band-row file buffers per row group while the band rows are split into hash ranges: the
+# partitioned write keeps one open file per range (70 at 1M documents), each with a row group in
+# memory, which DuckDB's memory limit does not bound (DuckDB's default of 122,880 rows a group).
+SPLIT_ROW_GROUP = 20_000
+# Self-join rows (band collisions of two documents) one candidate pass aggregates: the 58M rows of
+# 50k generated documents took 15.5 CPU s in one aggregate that spilled under DUCKDB_MEMORY_LIMIT;
+# passes of 10M keep each pass's passage-pair aggregate near the limit.
+JOIN_ROWS_PER_PASS = 10_000_000
 # An n-gram as one integer: its code points (all below 0x110000 < 2**21) side by side in 21-bit
 # fields, so SHINGLE_CHARS = 3 of them fill 63 bits exactly: two distinct n-grams never share a code
 # (a hash could collide and change a verdict).
@@ -171,6 +185,7 @@ class MatchStats:
     """How much work a match did (for tests and benchmarks: counts, never times)."""
 
     band_rows: int = 0  # band hash rows searched for candidates (those of 2+ document buckets are kept)
+    join_rows: int = 0  # upper bound of the candidate self-join's rows (sets its passes)
     candidate_pairs: int = 0  # new pairs judged
     rematched_pairs: int = 0  # carried pairs matched again because their event changed
     passages_verified: int = 0  # passages loaded as n-gram codes (a document in two batches counts twice)
@@ -344,7 +359,7 @@ def _part_rows(split: Path, part: int) -> str:
     """The band rows of one hash range, from the per-range files (a range may have no rows at all)."""
     folder = split / f"part={part}"
     if not any(folder.glob("*.parquet")):
-        return "(SELECT dn, passage_no, h FROM pb WHERE false)"
+        return "(SELECT NULL::INTEGER AS dn, NULL::INTEGER AS passage_no, NULL::BIGINT AS h WHERE false)"
     return f"read_parquet('{_sql_path(folder)}/*.parquet')"
 
 
@@ -353,10 +368,30 @@ def _partitions(groups: int) -> int:
     return max(1, -(-groups // PARTITION_GROUPS))
 
 
-def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, spill_dir: Path) -> int:
-    """pb: band rows in buckets of two or more documents, among the buckets a new document's bands
-    fall in (all buckets on a full scan); bucket: documents per such bucket. Returns the band rows
-    looked at (distinct passages' bands in those buckets, in buckets of one document too)."""
+def _doc_passes(join_rows: int) -> int:
+    """Passes of the candidate self-join, each over the documents of one residue of their number."""
+    return max(1, -(-join_rows // JOIN_ROWS_PER_PASS))
+
+
+@dataclass(frozen=True)
+class _Bands:
+    """Where the band rows of buckets of two or more documents were written, and how many there are."""
+
+    hot: str  # SQL source of the rows (dn, passage_no, h, n_docs, lead) of buckets of 2..cap documents
+    looked_at: int  # band rows looked at (in buckets of one document too)
+    join_rows: int  # upper bound of the self-join rows of the candidate step
+
+
+def _collect_bands(
+    con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full_scan: bool, spill_dir: Path
+) -> _Bands:
+    """Hash range by hash range: the band rows of buckets of two or more documents (among the buckets a
+    new document's bands fall in; all on a full scan) written to Parquet with their bucket's size and
+    whether their document leads it (kept buckets up to bucket_cap); big: the sizes of larger buckets.
+
+    A bucket lies in one hash range whole, so its size is exact per range; nothing of a range but its
+    Parquet file outlives its pass, so DuckDB's memory holds one range's aggregate at a time.
+    """
     if full_scan:
         # an upper bound of the buckets: every band its own
         groups = int(con.execute("SELECT coalesce(sum(len(bands)), 0) FROM kept_passages").fetchall()[0][0])
@@ -364,22 +399,23 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
         con.execute(f"CREATE TEMP TABLE new_h AS SELECT DISTINCT h FROM kept_rows WHERE dn < {n_new}")
         groups = int(con.execute("SELECT count(*) FROM new_h").fetchall()[0][0])
     parts = _partitions(groups)
-    con.execute("CREATE TEMP TABLE pb (dn INTEGER, passage_no INTEGER, h BIGINT)")
     rows = "SELECT dn, passage_no, unnest(bands) AS h FROM kept_passages"
     if not full_scan:
         rows = f"SELECT * FROM ({rows}) SEMI JOIN new_h USING (h)"
-    split = spill_dir / "band_parts"
+    split, hot = spill_dir / "band_parts", spill_dir / "hot"
+    hot.mkdir()
+    con.execute("CREATE OR REPLACE TEMP TABLE big (h BIGINT, n_docs INTEGER)")
     if parts > 1:
         # the band lists are read from the passage files and unnested once, streamed into one
         # Parquet file per hash range (abs: a negative hash has a negative remainder); each pass
         # then reads only its own range (at 1M documents, 35 passes that each decoded every band
         # list of the corpus again, ~5 GB, would take most of the run)
-        shutil.rmtree(split, ignore_errors=True)
         con.execute(
             f"COPY (SELECT *, abs(h % {parts})::INTEGER AS part FROM ({rows})) TO '{_sql_path(split)}' "
-            "(FORMAT parquet, PARTITION_BY (part))"
+            f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {SPLIT_ROW_GROUP})"
         )
-    looked_at = 0
+    cap = bucket_cap(n_docs)
+    looked_at = join_rows = 0
     for part in range(parts):
         if parts == 1:
             # read from the passage files and unnested once, for both steps below
@@ -391,62 +427,94 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
             # alone spills
             source = _part_rows(split, part)
         looked_at += int(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
-        # one aggregate pass: the buckets of two or more documents; only their rows are kept, a small share
+        # buckets of two or more documents: size, leading documents, and (for the join's size) the
+        # documents that are not new (count(*) over distinct (h, dn): 15 % less CPU than
+        # count(DISTINCT dn) over the 16M rows of 50k generated documents)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE multi AS "
-            f"SELECT h FROM {source} GROUP BY h HAVING min(dn) < max(dn)"
+            "CREATE OR REPLACE TEMP TABLE range_bucket AS SELECT h, count(*)::INTEGER AS n_docs, "
+            f"min(dn, {STAR_LEADS}) AS leads, count(*) FILTER (WHERE dn >= {n_new}) AS n_old "
+            f"FROM (SELECT DISTINCT h, dn FROM {source}) GROUP BY h HAVING count(*) > 1"
         )
-        con.execute(f"INSERT INTO pb SELECT dn, passage_no, h FROM {source} SEMI JOIN multi USING (h)")
+        join_rows += int(
+            con.execute(
+                f"SELECT coalesce(sum(CASE WHEN n_docs <= {MAX_BUCKET_DOCS} "
+                "THEN (n_docs * (n_docs - 1) - n_old * (n_old - 1)) // 2 "
+                f"ELSE {STAR_LEADS} * n_docs END), 0)::BIGINT "
+                f"FROM range_bucket WHERE n_docs <= {cap}"
+            ).fetchall()[0][0]
+        )
+        con.execute(
+            f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs, list_contains(b.leads, s.dn) AS lead "
+            f"FROM {source} s JOIN range_bucket b USING (h) WHERE b.n_docs <= {cap}) "
+            f"TO '{_sql_path(hot / f'{part}.parquet')}' (FORMAT parquet)"
+        )
+        con.execute(f"INSERT INTO big SELECT h, n_docs FROM range_bucket WHERE n_docs > {cap}")
         con.execute("DROP TABLE IF EXISTS part_rows")
+    con.execute("DROP TABLE IF EXISTS range_bucket")
     shutil.rmtree(split, ignore_errors=True)
-    # count(*) over distinct (h, dn) rows: the same counts as count(DISTINCT dn), 15 % less CPU
-    # (3.4 -> 2.8 s over the 16M rows of 50k generated documents)
-    con.execute(
-        "CREATE TEMP TABLE bucket AS SELECT h, count(*)::INTEGER AS n_docs "
-        "FROM (SELECT DISTINCT h, dn FROM pb) GROUP BY h"
-    )
-    return looked_at
+    return _Bands(f"read_parquet('{_sql_path(hot)}/*.parquet')", looked_at, join_rows)
 
 
-def _candidate_pairs(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int) -> list[tuple[str, str]]:
-    """Document pairs that touch a new document and collide in enough bands of small buckets."""
-    rows = con.execute(
-        f"""
-        WITH hot AS (
-            SELECT pb.dn, pb.passage_no, pb.h, bucket.n_docs FROM pb JOIN bucket USING (h)
-            WHERE bucket.n_docs <= {bucket_cap(n_docs)}
-        ), links AS (
-            SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
-            FROM hot x JOIN hot y ON y.h = x.h AND x.dn < y.dn
-            WHERE x.dn < {n_new}  -- new documents come first, so x is new whenever y is
-            GROUP BY ALL
-            HAVING count(*) >= {VERBATIM_BAND_HITS}
-                OR (count(*) >= {MIN_PASSAGE_BAND_HITS} AND min(x.n_docs) <= {RARE_BUCKET_DOCS})
-        ), pairs AS (
-            SELECT a, b FROM links GROUP BY a, b
-            HAVING count(DISTINCT pa) >= {MIN_CANDIDATE_PASSAGES}
-                AND count(DISTINCT pb) >= {MIN_CANDIDATE_PASSAGES}
+def _candidate_pairs(con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int) -> list[tuple[str, str]]:
+    """Document pairs that touch a new document and collide in enough bands of kept buckets.
+
+    In a bucket of up to MAX_BUCKET_DOCS documents every two documents meet; in a larger one (up to
+    bucket_cap) every document meets only the bucket's STAR_LEADS leading documents: the same events
+    (a report of a widely covered story verifies against a leading report of that story) without
+    the bucket's quadratic number of pairs. The self-join runs in passes over the residues of the
+    first document's number, each pass holding about JOIN_ROWS_PER_PASS rows: a document pair's
+    band hits all fall in its pass, so each pass's pairs are final.
+    """
+    passes = _doc_passes(bands.join_rows)
+    found: list[tuple[str, str]] = []
+    for r in range(passes):
+        # the first document's rows of this pass, as a table: the join builds its hash table on them
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT * FROM {bands.hot} "
+            f"WHERE dn < {n_new} AND dn % {passes} = {r}"  # new documents come first: x is new whenever y is
         )
-        SELECT da.doc_id, db.doc_id FROM pairs
-        JOIN docs da ON da.dn = pairs.a JOIN docs db ON db.dn = pairs.b
-        """
-    ).fetchall()
-    return sorted({(min(str(a), str(b)), max(str(a), str(b))) for a, b in rows})
+        rows = con.execute(
+            f"""
+            WITH links AS (
+                SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
+                FROM pass_rows x JOIN {bands.hot} y ON y.h = x.h AND x.dn < y.dn
+                WHERE x.n_docs <= {MAX_BUCKET_DOCS} OR x.lead OR y.lead
+                GROUP BY ALL
+                HAVING count(*) >= {VERBATIM_BAND_HITS}
+                    OR (count(*) >= {MIN_PASSAGE_BAND_HITS} AND min(x.n_docs) <= {RARE_BUCKET_DOCS})
+            ), pairs AS (
+                SELECT a, b FROM links GROUP BY a, b
+                HAVING count(DISTINCT pa) >= {MIN_CANDIDATE_PASSAGES}
+                    AND count(DISTINCT pb) >= {MIN_CANDIDATE_PASSAGES}
+            )
+            SELECT da.doc_id, db.doc_id FROM pairs
+            JOIN docs da ON da.dn = pairs.a JOIN docs db ON db.dn = pairs.b
+            """
+        ).fetchall()
+        found.extend((str(a), str(b)) for a, b in rows)
+    con.execute("DROP TABLE IF EXISTS pass_rows")
+    return sorted({(min(a, b), max(a, b)) for a, b in found})
 
 
-def _passage_df(con: duckdb.DuckDBPyConnection, doc_ids: Collection[str], full_scan: bool) -> None:
+def _passage_df(
+    con: duckdb.DuckDBPyConnection, doc_ids: Collection[str], full_scan: bool, bands: _Bands
+) -> None:
     """pdf: each passage's document frequency (median bucket size over its bands) for the given documents."""
     con.register("inv_list", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
     con.execute("CREATE OR REPLACE TEMP TABLE inv AS SELECT dn FROM docs JOIN inv_list USING (doc_id)")
     con.unregister("inv_list")
     if full_scan:
-        # every band of these documents (pb holds only those of buckets of two or more documents;
-        # a band alone in its bucket counts as one document), and every bucket's size is known
+        # every band of these documents; every bucket of two or more documents is in hot or big (a
+        # band alone in its bucket counts as one document)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE inv_rows AS "
             "SELECT dn, passage_no, unnest(bands) AS h FROM kept_passages SEMI JOIN inv USING (dn)"
         )
-        con.execute("CREATE OR REPLACE TEMP VIEW inv_bucket AS SELECT * FROM bucket")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE inv_bucket AS "
+            f"SELECT DISTINCT h, n_docs FROM {bands.hot} SEMI JOIN inv_rows USING (h) "
+            "UNION ALL SELECT h, n_docs FROM big SEMI JOIN inv_rows USING (h)"
+        )
     else:
         # the buckets of old documents' other bands: one more streamed pass, kept to their hashes
         con.execute(
@@ -941,7 +1009,7 @@ def match_corpus(
     )
     files = [str(f) for f in passage_files]
     verdicts: list[_PairVerdict] = []
-    band_rows = loaded = rematched = 0
+    band_rows = join_rows = loaded = rematched = 0
     candidates: list[tuple[str, str]] = []
     con = _connect(temp_dir) if files else None
     try:
@@ -949,9 +1017,10 @@ def match_corpus(
             full_scan = len(new) > FULL_SCAN_SHARE * len(doc_ids)
             _define_sources(con, files, pa.concat_arrays([new, old]))
             with tempfile.TemporaryDirectory(prefix="bands-", dir=temp_dir) as spill_dir:
-                band_rows = _collect_bands(con, len(new), full_scan, Path(spill_dir))
-            candidates = _candidate_pairs(con, len(new), len(doc_ids))
-            _passage_df(con, {d for pair in candidates for d in pair}, full_scan)
+                bands = _collect_bands(con, len(new), len(doc_ids), full_scan, Path(spill_dir))
+                candidates = _candidate_pairs(con, bands, len(new))
+                _passage_df(con, {d for pair in candidates for d in pair}, full_scan, bands)
+            band_rows, join_rows = bands.looked_at, bands.join_rows
             verdicts, loaded = _verify(con, files, candidates, judge=True)
         doc_pairs = _sorted_pairs(carried, verdicts)
         pair_ids = zip(
@@ -987,5 +1056,5 @@ def match_corpus(
         [build_passage_links(verdicts, canonical), _carried_links(previous_links, unchanged_docs)]
     )
     links = links.sort_by([("doc_id", "ascending"), ("passage_no", "ascending")]).combine_chunks()
-    stats = MatchStats(band_rows, len(candidates), rematched, loaded)
+    stats = MatchStats(band_rows, join_rows, len(candidates), rematched, loaded)
     return MatchResult(doc_pairs, events, links, stats)
