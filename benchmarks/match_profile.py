@@ -44,6 +44,8 @@ PHASES = (
     "_collect_bands",
     "_candidate_pairs",
     "_passage_df",
+    "_df_from_hot",
+    "_df_from_band_rows",
     "_verify",
     "_load_passages",
     "_judge_batch",

@@ -377,7 +377,7 @@ def _doc_passes(join_rows: int) -> int:
 class _Bands:
     """Where the band rows of buckets of two or more documents were written, and how many there are."""
 
-    hot: str  # SQL source of the rows (dn, passage_no, h, n_docs, lead) of buckets of 2..cap documents
+    hot: str  # SQL source of the rows (dn, passage_no, h, n_docs, lead) of buckets of two or more documents
     looked_at: int  # band rows looked at (in buckets of one document too)
     join_rows: int  # upper bound of the self-join rows of the candidate step
 
@@ -387,7 +387,7 @@ def _collect_bands(
 ) -> _Bands:
     """Hash range by hash range: the band rows of buckets of two or more documents (among the buckets a
     new document's bands fall in; all on a full scan) written to Parquet with their bucket's size and
-    whether their document leads it (kept buckets up to bucket_cap); big: the sizes of larger buckets.
+    whether their document is one of the bucket's leads.
 
     A bucket lies in one hash range whole, so its size is exact per range; nothing of a range but its
     Parquet file outlives its pass, so DuckDB's memory holds one range's aggregate at a time.
@@ -404,7 +404,6 @@ def _collect_bands(
         rows = f"SELECT * FROM ({rows}) SEMI JOIN new_h USING (h)"
     split, hot = spill_dir / "band_parts", spill_dir / "hot"
     hot.mkdir()
-    con.execute("CREATE OR REPLACE TEMP TABLE big (h BIGINT, n_docs INTEGER)")
     if parts > 1:
         # the band lists are read from the passage files and unnested once, streamed into one
         # Parquet file per hash range (abs: a negative hash has a negative remainder); each pass
@@ -445,17 +444,18 @@ def _collect_bands(
         )
         con.execute(
             f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs, list_contains(b.leads, s.dn) AS lead "
-            f"FROM {source} s JOIN range_bucket b USING (h) WHERE b.n_docs <= {cap}) "
+            f"FROM {source} s JOIN range_bucket b USING (h)) "
             f"TO '{_sql_path(hot / f'{part}.parquet')}' (FORMAT parquet)"
         )
-        con.execute(f"INSERT INTO big SELECT h, n_docs FROM range_bucket WHERE n_docs > {cap}")
         con.execute("DROP TABLE IF EXISTS part_rows")
     con.execute("DROP TABLE IF EXISTS range_bucket")
     shutil.rmtree(split, ignore_errors=True)
     return _Bands(f"read_parquet('{_sql_path(hot)}/*.parquet')", looked_at, join_rows)
 
 
-def _candidate_pairs(con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int) -> list[tuple[str, str]]:
+def _candidate_pairs(
+    con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int, n_docs: int
+) -> list[tuple[str, str]]:
     """Document pairs that touch a new document and collide in enough bands of kept buckets.
 
     In a bucket of up to MAX_BUCKET_DOCS documents every two documents meet; in a larger one (up to
@@ -465,19 +465,20 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int) 
     first document's number, each pass holding about JOIN_ROWS_PER_PASS rows: a document pair's
     band hits all fall in its pass, so each pass's pairs are final.
     """
-    passes = _doc_passes(bands.join_rows)
+    passes, cap = _doc_passes(bands.join_rows), bucket_cap(n_docs)
     found: list[tuple[str, str]] = []
     for r in range(passes):
         # the first document's rows of this pass, as a table: the join builds its hash table on them
+        # (new documents come first, so the first document is new whenever the second is)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT * FROM {bands.hot} "
-            f"WHERE dn < {n_new} AND dn % {passes} = {r}"  # new documents come first: x is new whenever y is
+            f"WHERE n_docs <= {cap} AND dn < {n_new} AND dn % {passes} = {r}"
         )
         rows = con.execute(
             f"""
             WITH links AS (
                 SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
-                FROM pass_rows x JOIN {bands.hot} y ON y.h = x.h AND x.dn < y.dn
+                FROM pass_rows x JOIN {bands.hot} y ON y.h = x.h AND x.dn < y.dn AND y.n_docs <= {cap}
                 WHERE x.n_docs <= {MAX_BUCKET_DOCS} OR x.lead OR y.lead
                 GROUP BY ALL
                 HAVING count(*) >= {VERBATIM_BAND_HITS}
@@ -499,34 +500,48 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int) 
 def _passage_df(
     con: duckdb.DuckDBPyConnection, doc_ids: Collection[str], full_scan: bool, bands: _Bands
 ) -> None:
-    """pdf: each passage's document frequency (median bucket size over its bands) for the given documents."""
+    """pdf: each passage's document frequency (median bucket size over its bands) for the given documents.
+
+    A stock sentence's bands all hold its documents; a rare passage has a few bands on pairs of
+    common n-grams, so the median, not the maximum.
+    """
     con.register("inv_list", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
     con.execute("CREATE OR REPLACE TEMP TABLE inv AS SELECT dn FROM docs JOIN inv_list USING (doc_id)")
     con.unregister("inv_list")
     if full_scan:
-        # every band of these documents; every bucket of two or more documents is in hot or big (a
-        # band alone in its bucket counts as one document)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE inv_rows AS "
-            "SELECT dn, passage_no, unnest(bands) AS h FROM kept_passages SEMI JOIN inv USING (dn)"
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE inv_bucket AS "
-            f"SELECT DISTINCT h, n_docs FROM {bands.hot} SEMI JOIN inv_rows USING (h) "
-            "UNION ALL SELECT h, n_docs FROM big SEMI JOIN inv_rows USING (h)"
-        )
+        _df_from_hot(con, bands)
     else:
-        # the buckets of old documents' other bands: one more streamed pass, kept to their hashes
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE inv_rows AS "
-            "SELECT dn, passage_no, h FROM band_rows SEMI JOIN inv USING (dn)"
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE inv_bucket AS SELECT h, count(DISTINCT dn)::INTEGER AS n_docs "
-            "FROM band_rows WHERE h IN (SELECT h FROM inv_rows) GROUP BY h"
-        )
-    # A stock sentence's bands all hold its documents; a rare passage has a few bands on pairs of
-    # common n-grams, so the median, not the maximum.
+        _df_from_band_rows(con)
+
+
+def _df_from_hot(con: duckdb.DuckDBPyConnection, bands: _Bands) -> None:
+    """pdf on a full scan: every bucket of two or more documents is in hot with its size, a passage's
+    other bands are alone in theirs (size 1), so the sizes of its bands in hot and its band count
+    make the median (quantile_disc(x, 0.5) of k values is the ((k - 1) // 2)-th smallest)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE pdf AS WITH shared AS ("
+        f"  SELECT dn, passage_no, list_sort(list(n_docs)) AS sizes FROM {bands.hot} "
+        "   SEMI JOIN inv USING (dn) GROUP BY ALL"
+        "), counted AS ("
+        "  SELECT dn, passage_no, len(bands) AS k FROM kept_passages SEMI JOIN inv USING (dn)"
+        ") SELECT d.doc_id, c.passage_no, "
+        "  CASE WHEN (c.k - 1) // 2 < c.k - coalesce(len(s.sizes), 0) THEN 1 "
+        "       ELSE s.sizes[(c.k - 1) // 2 - (c.k - len(s.sizes)) + 1] END AS df "
+        "FROM counted c LEFT JOIN shared s USING (dn, passage_no) JOIN docs d USING (dn)"
+    )
+
+
+def _df_from_band_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """pdf on an incremental run: hot holds only the buckets of new documents' bands, so the buckets
+    of old documents' other bands are counted in one more streamed pass, kept to their hashes."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE inv_rows AS "
+        "SELECT dn, passage_no, h FROM band_rows SEMI JOIN inv USING (dn)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE inv_bucket AS SELECT h, count(DISTINCT dn)::INTEGER AS n_docs "
+        "FROM band_rows WHERE h IN (SELECT h FROM inv_rows) GROUP BY h"
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE pdf AS SELECT d.doc_id, r.passage_no, "
         "quantile_disc(coalesce(b.n_docs, 1), 0.5) AS df "
@@ -1018,7 +1033,7 @@ def match_corpus(
             _define_sources(con, files, pa.concat_arrays([new, old]))
             with tempfile.TemporaryDirectory(prefix="bands-", dir=temp_dir) as spill_dir:
                 bands = _collect_bands(con, len(new), len(doc_ids), full_scan, Path(spill_dir))
-                candidates = _candidate_pairs(con, bands, len(new))
+                candidates = _candidate_pairs(con, bands, len(new), len(doc_ids))
                 _passage_df(con, {d for pair in candidates for d in pair}, full_scan, bands)
             band_rows, join_rows = bands.looked_at, bands.join_rows
             verdicts, loaded = _verify(con, files, candidates, judge=True)
