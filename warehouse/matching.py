@@ -2,13 +2,16 @@
 
 Candidates come from DuckDB SQL over the stored LSH band hashes, kept to the buckets that hold a band
 of a document of this run (a semi-join, so an incremental run keeps only the rows that matter), under
-a memory limit that makes joins and aggregates spill; only the rows of buckets of two or more
-documents are kept, found by one aggregate pass per hash range. Per-document state stays in Arrow
-columns: Python objects are made only for the documents of pairs and candidates. Verification is
-exact, on the character n-grams of the passages of new candidate pairs, a batch of documents at a
-time: each n-gram is one int64 of its code points, counted with numpy (no Python object per n-gram),
-and the pairs' passage texts are read from the passage files once. Previous pairs are carried over
-as they are; passage links are rebuilt only for events that gained or lost a document.
+a memory limit that makes joins and aggregates spill. The work is split so that no step holds more
+than a slice of the corpus: the band rows are split once into hash ranges and each range's buckets
+of two or more documents are written to Parquet with their size (a bucket lies in one range whole);
+the candidate self-join then runs in passes over residues of the first document's number (all of a
+document pair's band hits fall in one pass). Per-document state stays in Arrow columns: Python
+objects are made only for the documents of pairs and candidates. Verification is exact, on the
+character n-grams of the passages of new candidate pairs, a batch of documents at a time: each
+n-gram is one int64 of its code points, counted with numpy (no Python object per n-gram), and the
+pairs' passage texts are read from the passage files once. Previous pairs are carried over as they
+are; passage links are rebuilt only for events that gained or lost a document.
 """
 
 from __future__ import annotations
@@ -51,33 +54,35 @@ PASSAGE_LINKS_SCHEMA = pa.schema(
     ]
 )
 
-# A passage pair is a candidate link when its passages collide in at least this many LSH bands: a
-# shared sentence, verbatim or reworded, collides in many of its ~64 bands, a stock clause shared by
-# two different sentences in 1-2 (20k gen_corpus: 9.2M of 12.5M colliding passage pairs have one hit).
+# A passage pair is a candidate link when its passages are identical (same normalised n-gram set, so
+# the same band list), or when they collide in at least MIN_PASSAGE_BAND_HITS band buckets of at most
+# RARE_BUCKET_DOCS documents each. A sentence shared by a few reports, verbatim or reworded, sits in
+# buckets of 2-3 documents (a reworded one collides in ~6 of its 64 bands); a clause pooled across
+# many documents sits in large buckets, and a stock clause shared by two different sentences
+# collides in 1-2 (20k gen_corpus: 9.2M of 12.5M colliding passage pairs have one hit). Only rare
+# buckets are joined: at 1M generated documents every band bucket of up to 1,000 documents joined
+# would make 2.0 billion passage-pair rows (~1M a second: half an hour), those of up to 5 documents
+# make 172M; a copied sentence that is common needs no band join, its identical copies are found by
+# their band list.
 MIN_PASSAGE_BAND_HITS = 2
-# ...and either collides in this many bands (near-verbatim: 20k gen_corpus keeps full recall of the
-# candidates up to 15 hits, while 1.7k document pairs remain) or in one band bucket of at most
-# RARE_BUCKET_DOCS documents (a pooled clause sits in buckets of many documents, a sentence shared
-# by a few reports in buckets of 2-3; a reworded shared passage collides in ~6 bands only).
-VERBATIM_BAND_HITS = 10
 RARE_BUCKET_DOCS = 5
 # Two documents are candidates when at least this many distinct passages on each side take part in
 # such passage pairs: one shared stock sentence alone would otherwise make every pair of its
 # documents a candidate (an overlap needs two shared passages anyway; the others are found by exact
 # verification of all passage pairs of a candidate).
 MIN_CANDIDATE_PASSAGES = 2
-# A band bucket holding more documents than max(MAX_BUCKET_DOCS, corpus documents / BUCKET_SHARE_DOCS)
-# is a stock phrase: it yields no candidates (its rarity weight would be at most
-# (RARE_DF / MAX_BUCKET_DOCS)^2 = 0.01 anyway). The cap grows with the corpus because a real story's
-# wording recurs in more reports as the corpus grows (one in a thousand documents), while a site's
-# stock line recurs in a fixed share of that site's pages.
+# A passage held by more documents than max(MAX_BUCKET_DOCS, corpus documents / BUCKET_SHARE_DOCS) is
+# a stock phrase: it yields no candidates (its rarity weight is at most (RARE_DF / MAX_BUCKET_DOCS)^2
+# = 0.01 anyway). The cap grows with the corpus because a real story's wording recurs in more
+# reports as the corpus grows (one in a thousand documents), while a site's stock line recurs in a
+# fixed share of that site's pages.
 MAX_BUCKET_DOCS = 50
 BUCKET_SHARE_DOCS = 1000
-# In a bucket of more than MAX_BUCKET_DOCS documents (at most bucket_cap) each document meets only the
-# bucket's first STAR_LEADS documents, not all of them: at 1M generated documents the buckets of
-# 51-1,000 documents would make tens of billions of join rows (50k: buckets of 6-50 documents
-# already make 52M of the 58M; each grows 20x in size at 1M, so 400x in pairs). Three leads, so that
-# one leading document that only shares a stock clause with the rest does not cut the story apart.
+# A passage held by more than MAX_BUCKET_DOCS documents (at most bucket_cap) pairs each of them with
+# its STAR_LEADS leading documents only, not with all of them: the same events (a report of a widely
+# copied story verifies against a leading report of that story) without a quadratic number of pairs
+# (1,000 copies: 3,000 pairs, not 500,000). Three leads, so that one leading document that shares
+# only that passage with the rest does not cut the story apart.
 STAR_LEADS = 3
 # Two passages match when this share of the smaller one's n-grams is in the other. Seeds 000/001's
 # shared passages: 0.53-0.96; planted reworded passages (a sixth of the words replaced): 89 % reach
@@ -185,7 +190,7 @@ class MatchStats:
     """How much work a match did (for tests and benchmarks: counts, never times)."""
 
     band_rows: int = 0  # band hash rows searched for candidates (those of 2+ document buckets are kept)
-    join_rows: int = 0  # upper bound of the candidate self-join's rows (sets its passes)
+    join_rows: int = 0  # upper bound of the candidate joins' rows (sets their passes)
     candidate_pairs: int = 0  # new pairs judged
     rematched_pairs: int = 0  # carried pairs matched again because their event changed
     passages_verified: int = 0  # passages loaded as n-gram codes (a document in two batches counts twice)
@@ -342,7 +347,7 @@ def _define_sources(con: duckdb.DuckDBPyConnection, files: list[str], order: pa.
         "FROM passage_bands GROUP BY dn, ph HAVING count(*) > 1"
     )
     con.execute(
-        "CREATE TEMP VIEW kept_passages AS SELECT p.dn, p.passage_no, p.bands "
+        "CREATE TEMP VIEW kept_passages AS SELECT p.dn, p.passage_no, p.ph, p.bands "
         "FROM passage_bands p LEFT JOIN copies c USING (dn, ph) "
         "WHERE c.first_no IS NULL OR p.passage_no = c.first_no"
     )
@@ -377,17 +382,14 @@ def _doc_passes(join_rows: int) -> int:
 class _Bands:
     """Where the band rows of buckets of two or more documents were written, and how many there are."""
 
-    hot: str  # SQL source of the rows (dn, passage_no, h, n_docs, lead) of buckets of two or more documents
+    hot: str  # SQL source of the rows (dn, passage_no, h, n_docs) of buckets of two or more documents
     looked_at: int  # band rows looked at (in buckets of one document too)
-    join_rows: int  # upper bound of the self-join rows of the candidate step
+    rare_join_rows: int  # upper bound of the self-join rows of rare buckets
 
 
-def _collect_bands(
-    con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full_scan: bool, spill_dir: Path
-) -> _Bands:
+def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, spill_dir: Path) -> _Bands:
     """Hash range by hash range: the band rows of buckets of two or more documents (among the buckets a
-    new document's bands fall in; all on a full scan) written to Parquet with their bucket's size and
-    whether their document is one of the bucket's leads.
+    new document's bands fall in; all on a full scan) written to Parquet with their bucket's size.
 
     A bucket lies in one hash range whole, so its size is exact per range; nothing of a range but its
     Parquet file outlives its pass, so DuckDB's memory holds one range's aggregate at a time.
@@ -413,7 +415,6 @@ def _collect_bands(
             f"COPY (SELECT *, abs(h % {parts})::INTEGER AS part FROM ({rows})) TO '{_sql_path(split)}' "
             f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {SPLIT_ROW_GROUP})"
         )
-    cap = bucket_cap(n_docs)
     looked_at = join_rows = 0
     for part in range(parts):
         if parts == 1:
@@ -426,25 +427,22 @@ def _collect_bands(
             # alone spills
             source = _part_rows(split, part)
         looked_at += int(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
-        # buckets of two or more documents: size, leading documents, and (for the join's size) the
-        # documents that are not new (count(*) over distinct (h, dn): 15 % less CPU than
-        # count(DISTINCT dn) over the 16M rows of 50k generated documents)
+        # buckets of two or more documents, and (for the join's size) their documents that are not
+        # new (count(*) over distinct (h, dn): 15 % less CPU than count(DISTINCT dn) over the 16M rows
+        # of 50k generated documents)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE range_bucket AS SELECT h, count(*)::INTEGER AS n_docs, "
-            f"min(dn, {STAR_LEADS}) AS leads, count(*) FILTER (WHERE dn >= {n_new}) AS n_old "
+            f"count(*) FILTER (WHERE dn >= {n_new}) AS n_old "
             f"FROM (SELECT DISTINCT h, dn FROM {source}) GROUP BY h HAVING count(*) > 1"
         )
         join_rows += int(
             con.execute(
-                f"SELECT coalesce(sum(CASE WHEN n_docs <= {MAX_BUCKET_DOCS} "
-                "THEN (n_docs * (n_docs - 1) - n_old * (n_old - 1)) // 2 "
-                f"ELSE {STAR_LEADS} * n_docs END), 0)::BIGINT "
-                f"FROM range_bucket WHERE n_docs <= {cap}"
+                "SELECT coalesce(sum((n_docs * (n_docs - 1) - n_old * (n_old - 1)) // 2), 0)::BIGINT "
+                f"FROM range_bucket WHERE n_docs <= {RARE_BUCKET_DOCS}"
             ).fetchall()[0][0]
         )
         con.execute(
-            f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs, list_contains(b.leads, s.dn) AS lead "
-            f"FROM {source} s JOIN range_bucket b USING (h)) "
+            f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs FROM {source} s JOIN range_bucket b USING (h)) "
             f"TO '{_sql_path(hot / f'{part}.parquet')}' (FORMAT parquet)"
         )
         con.execute("DROP TABLE IF EXISTS part_rows")
@@ -453,38 +451,66 @@ def _collect_bands(
     return _Bands(f"read_parquet('{_sql_path(hot)}/*.parquet')", looked_at, join_rows)
 
 
-def _candidate_pairs(
-    con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int, n_docs: int
-) -> list[tuple[str, str]]:
-    """Document pairs that touch a new document and collide in enough bands of kept buckets.
+def _same_passages(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full_scan: bool) -> int:
+    """same: the passages held by two or more documents (up to bucket_cap; on an incremental run those
+    a new document holds), each row with its passage's holder count and whether its document leads
+    it. Returns an upper bound of the pairs they make."""
+    cap = bucket_cap(n_docs)
+    # the band lists are read once for their hash; a document's kept passages are distinct, so a
+    # passage's rows are its documents
+    con.execute("CREATE OR REPLACE TEMP TABLE kept_ph AS SELECT dn, passage_no, ph FROM kept_passages")
+    touched = "" if full_scan else f"WHERE ph IN (SELECT ph FROM kept_ph WHERE dn < {n_new})"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE same_class AS SELECT ph, count(*)::INTEGER AS m, "
+        f"count(*) FILTER (WHERE dn >= {n_new}) AS m_old, min(dn, {STAR_LEADS}) AS leads "
+        f"FROM kept_ph {touched} GROUP BY ph HAVING count(*) > 1 AND count(*) <= {cap}"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE same AS SELECT p.dn, p.passage_no, p.ph, c.m, "
+        "list_contains(c.leads, p.dn) AS lead FROM kept_ph p JOIN same_class c USING (ph)"
+    )
+    pairs = con.execute(
+        f"SELECT coalesce(sum(CASE WHEN m <= {MAX_BUCKET_DOCS} THEN (m * (m - 1) - m_old * (m_old - 1)) // 2 "
+        f"ELSE {STAR_LEADS} * m END), 0)::BIGINT FROM same_class"
+    ).fetchall()[0][0]
+    con.execute("DROP TABLE same_class")
+    con.execute("DROP TABLE kept_ph")
+    return int(pairs)
 
-    In a bucket of up to MAX_BUCKET_DOCS documents every two documents meet; in a larger one (up to
-    bucket_cap) every document meets only the bucket's STAR_LEADS leading documents: the same events
-    (a report of a widely covered story verifies against a leading report of that story) without
-    the bucket's quadratic number of pairs. The self-join runs in passes over the residues of the
-    first document's number, each pass holding about JOIN_ROWS_PER_PASS rows: a document pair's
-    band hits all fall in its pass, so each pass's pairs are final.
+
+def _candidate_pairs(
+    con: duckdb.DuckDBPyConnection, bands: _Bands, n_new: int, same_pairs: int
+) -> list[tuple[str, str]]:
+    """Document pairs that touch a new document and share enough candidate passage pairs.
+
+    The joins run in passes over the residues of the first document's number, each pass holding
+    about JOIN_ROWS_PER_PASS rows: a document pair's passage pairs all fall in its pass, so each
+    pass's pairs are final.
     """
-    passes, cap = _doc_passes(bands.join_rows), bucket_cap(n_docs)
+    passes = _doc_passes(bands.rare_join_rows + same_pairs)
     found: list[tuple[str, str]] = []
     for r in range(passes):
-        # the first document's rows of this pass, as a table: the join builds its hash table on them
+        # the first document's rows of this pass, as tables: the joins build their hash tables on them
         # (new documents come first, so the first document is new whenever the second is)
+        mine = f"dn < {n_new} AND dn % {passes} = {r}"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT * FROM {bands.hot} "
-            f"WHERE n_docs <= {cap} AND dn < {n_new} AND dn % {passes} = {r}"
+            "CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT dn, passage_no, h FROM "
+            f"{bands.hot} WHERE n_docs <= {RARE_BUCKET_DOCS} AND {mine}"
         )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE pass_same AS SELECT * FROM same WHERE {mine}")
         rows = con.execute(
             f"""
-            WITH links AS (
+            WITH rare AS (
                 SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
-                FROM pass_rows x JOIN {bands.hot} y ON y.h = x.h AND x.dn < y.dn AND y.n_docs <= {cap}
-                WHERE x.n_docs <= {MAX_BUCKET_DOCS} OR x.lead OR y.lead
-                GROUP BY ALL
-                HAVING count(*) >= {VERBATIM_BAND_HITS}
-                    OR (count(*) >= {MIN_PASSAGE_BAND_HITS} AND min(x.n_docs) <= {RARE_BUCKET_DOCS})
+                FROM pass_rows x JOIN {bands.hot} y
+                  ON y.h = x.h AND x.dn < y.dn AND y.n_docs <= {RARE_BUCKET_DOCS}
+                GROUP BY ALL HAVING count(*) >= {MIN_PASSAGE_BAND_HITS}
+            ), identical AS (
+                SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
+                FROM pass_same x JOIN same y ON y.ph = x.ph AND x.dn < y.dn
+                WHERE x.m <= {MAX_BUCKET_DOCS} OR x.lead OR y.lead
             ), pairs AS (
-                SELECT a, b FROM links GROUP BY a, b
+                SELECT a, b FROM (SELECT * FROM rare UNION ALL SELECT * FROM identical) GROUP BY a, b
                 HAVING count(DISTINCT pa) >= {MIN_CANDIDATE_PASSAGES}
                     AND count(DISTINCT pb) >= {MIN_CANDIDATE_PASSAGES}
             )
@@ -494,6 +520,7 @@ def _candidate_pairs(
         ).fetchall()
         found.extend((str(a), str(b)) for a, b in rows)
     con.execute("DROP TABLE IF EXISTS pass_rows")
+    con.execute("DROP TABLE IF EXISTS pass_same")
     return sorted({(min(a, b), max(a, b)) for a, b in found})
 
 
@@ -1032,10 +1059,11 @@ def match_corpus(
             full_scan = len(new) > FULL_SCAN_SHARE * len(doc_ids)
             _define_sources(con, files, pa.concat_arrays([new, old]))
             with tempfile.TemporaryDirectory(prefix="bands-", dir=temp_dir) as spill_dir:
-                bands = _collect_bands(con, len(new), len(doc_ids), full_scan, Path(spill_dir))
-                candidates = _candidate_pairs(con, bands, len(new), len(doc_ids))
+                bands = _collect_bands(con, len(new), full_scan, Path(spill_dir))
+                same_pairs = _same_passages(con, len(new), len(doc_ids), full_scan)
+                candidates = _candidate_pairs(con, bands, len(new), same_pairs)
                 _passage_df(con, {d for pair in candidates for d in pair}, full_scan, bands)
-            band_rows, join_rows = bands.looked_at, bands.join_rows
+            band_rows, join_rows = bands.looked_at, bands.rare_join_rows + same_pairs
             verdicts, loaded = _verify(con, files, candidates, judge=True)
         doc_pairs = _sorted_pairs(carried, verdicts)
         pair_ids = zip(
