@@ -21,15 +21,17 @@ TARGET_PEAK = 2 * 2**30  # from the issue: 1M documents under 2 GB peak RSS
 TARGET_DOCS = 1_000_000
 
 
-def measure(docs: int, seed: int, timeout: float, shard_size: int | None) -> RunMeasure:
-    """One cold run over a generated corpus of `docs` documents."""
+def measure(docs: int, seed: int, timeout: float, shard_size: int | None, keep: bool = False) -> RunMeasure:
+    """One cold run over a generated corpus of `docs` documents (warm when keep finds a kept warehouse)."""
     seeds = corpus(docs, seed, line_truth=docs <= 100_000) / "seeds"
     extra = ("--shard-size", str(shard_size)) if shard_size else ()
-    warehouse = fresh(WORK / f"wh-memory-{docs}")
+    warehouse = WORK / f"wh-memory-{docs}"
+    if not keep:
+        fresh(warehouse)
     try:
         return run_zhnews(seeds, warehouse, timeout, *extra).check()
     finally:
-        if docs > 100_000:
+        if docs > 100_000 and not keep:
             fresh(warehouse)  # a 1M-document warehouse is gigabytes: do not leave it behind
 
 
@@ -73,11 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--shard-size", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=3600, help="time box per run, seconds")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the warehouse (and, after a failed run, its shard cache) in place and reuse a kept "
+        "one: a retry then skips the cached shards, so its figures are not a cold run's",
+    )
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     points: list[tuple[int, RunMeasure]] = []
     for docs in sorted(args.docs):
-        result = measure(docs, args.seed, args.timeout, args.shard_size)
+        result = measure(docs, args.seed, args.timeout, args.shard_size, args.keep)
         points.append((docs, result))
         print("\n".join(report(docs, result)), flush=True)
     print("\n".join(growth_lines(points)))

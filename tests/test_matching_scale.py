@@ -170,7 +170,7 @@ def test_passages_beyond_the_cap_take_no_part(tmp_path: Path) -> None:
 
 def test_a_story_reposted_by_many_outlets_links_every_copy(tmp_path: Path, bodies: dict[str, str]) -> None:
     # eight copies: every band bucket of the story holds more documents than RARE_BUCKET_DOCS, so
-    # its passage pairs become candidates through the verbatim rule (many band hits), not rarity
+    # its passage pairs become candidates as identical passages, not through rare buckets
     copies = {f"copy{k}.txt": bodies["003.txt"] + f"\n本文转载自第{k}家合作媒体。" for k in range(8)}
     assert len(copies) > RARE_BUCKET_DOCS
     docs = {**bodies, **copies}
@@ -184,7 +184,7 @@ def test_a_story_reposted_by_many_outlets_links_every_copy(tmp_path: Path, bodie
 def test_a_story_in_buckets_above_the_clique_size_meets_its_leads(
     tmp_path: Path, bodies: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the same nine copies with buckets of more than three documents made stars: every copy is
+    # the same nine copies, passages held by more than three documents made stars: every copy is
     # paired with the story's three leading documents (the first by doc_id), one event as before
     copies = {f"copy{k}.txt": bodies["003.txt"] + f"\n本文转载自第{k}家合作媒体。" for k in range(8)}
     docs = {**bodies, **copies}
