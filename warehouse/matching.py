@@ -460,14 +460,20 @@ def _same_passages(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full
     # passage's rows are its documents
     con.execute("CREATE OR REPLACE TEMP TABLE kept_ph AS SELECT dn, passage_no, ph FROM kept_passages")
     touched = "" if full_scan else f"WHERE ph IN (SELECT ph FROM kept_ph WHERE dn < {n_new})"
+    # counts first (a plain aggregate spills; one with a list per passage of the corpus ran out of
+    # memory at 1M documents), the leads only for the few passages held twice or more
     con.execute(
         "CREATE OR REPLACE TEMP TABLE same_class AS SELECT ph, count(*)::INTEGER AS m, "
-        f"count(*) FILTER (WHERE dn >= {n_new}) AS m_old, min(dn, {STAR_LEADS}) AS leads "
+        f"count(*) FILTER (WHERE dn >= {n_new}) AS m_old "
         f"FROM kept_ph {touched} GROUP BY ph HAVING count(*) > 1 AND count(*) <= {cap}"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE same AS SELECT p.dn, p.passage_no, p.ph, c.m, "
-        "list_contains(c.leads, p.dn) AS lead FROM kept_ph p JOIN same_class c USING (ph)"
+        "CREATE OR REPLACE TEMP TABLE same AS SELECT p.dn, p.passage_no, p.ph, c.m "
+        "FROM kept_ph p JOIN same_class c USING (ph)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE same AS SELECT s.*, list_contains(l.leads, s.dn) AS lead FROM same s "
+        f"JOIN (SELECT ph, min(dn, {STAR_LEADS}) AS leads FROM same GROUP BY ph) l USING (ph)"
     )
     pairs = con.execute(
         f"SELECT coalesce(sum(CASE WHEN m <= {MAX_BUCKET_DOCS} THEN (m * (m - 1) - m_old * (m_old - 1)) // 2 "
