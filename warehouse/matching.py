@@ -147,10 +147,11 @@ PARTITION_GROUPS = 10_000_000
 # partitioned write keeps one open file per range (70 at 1M documents), each with a row group in
 # memory, which DuckDB's memory limit does not bound (DuckDB's default of 122,880 rows a group).
 SPLIT_ROW_GROUP = 20_000
-# Self-join rows (band collisions of two documents) one candidate pass aggregates: the 58M rows of
-# 50k generated documents took 15.5 CPU s in one aggregate that spilled under DUCKDB_MEMORY_LIMIT;
-# passes of 10M keep each pass's passage-pair aggregate near the limit.
-JOIN_ROWS_PER_PASS = 10_000_000
+# Join rows (passage pairs of a rare bucket or of an identical passage) one candidate pass
+# aggregates: each pass reads the rare band rows whole (158M rows at 1M generated documents), so few
+# large passes; a pass of 33M join rows over those 1M documents' buckets peaked at 623 MB RSS (DuckDB
+# under DUCKDB_MEMORY_LIMIT, spilling) and ran at ~1.5M join rows a second.
+JOIN_ROWS_PER_PASS = 30_000_000
 # An n-gram as one integer: its code points (all below 0x110000 < 2**21) side by side in 21-bit
 # fields, so SHINGLE_CHARS = 3 of them fill 63 bits exactly: two distinct n-grams never share a code
 # (a hash could collide and change a verdict).
@@ -383,6 +384,7 @@ class _Bands:
     """Where the band rows of buckets of two or more documents were written, and how many there are."""
 
     hot: str  # SQL source of the rows (dn, passage_no, h, n_docs) of buckets of two or more documents
+    rare: str  # ... of the buckets of at most RARE_BUCKET_DOCS documents among them (the joined ones)
     looked_at: int  # band rows looked at (in buckets of one document too)
     rare_join_rows: int  # upper bound of the self-join rows of rare buckets
 
@@ -405,7 +407,8 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
     if not full_scan:
         rows = f"SELECT * FROM ({rows}) SEMI JOIN new_h USING (h)"
     split, hot = spill_dir / "band_parts", spill_dir / "hot"
-    hot.mkdir()
+    (hot / "rare").mkdir(parents=True)
+    (hot / "common").mkdir()
     if parts > 1:
         # the band lists are read from the passage files and unnested once, streamed into one
         # Parquet file per hash range (abs: a negative hash has a negative remainder); each pass
@@ -441,14 +444,23 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
                 f"FROM range_bucket WHERE n_docs <= {RARE_BUCKET_DOCS}"
             ).fetchall()[0][0]
         )
-        con.execute(
-            f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs FROM {source} s JOIN range_bucket b USING (h)) "
-            f"TO '{_sql_path(hot / f'{part}.parquet')}' (FORMAT parquet)"
-        )
+        # rare and common buckets apart: the candidate passes read the rare ones only (at 1M
+        # generated documents 158M of the 533M rows of buckets of two or more documents)
+        for kind, test in (("rare", "<="), ("common", ">")):
+            con.execute(
+                f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs FROM {source} s "
+                f"JOIN range_bucket b USING (h) WHERE b.n_docs {test} {RARE_BUCKET_DOCS}) "
+                f"TO '{_sql_path(hot / kind / f'{part}.parquet')}' (FORMAT parquet)"
+            )
         con.execute("DROP TABLE IF EXISTS part_rows")
     con.execute("DROP TABLE IF EXISTS range_bucket")
     shutil.rmtree(split, ignore_errors=True)
-    return _Bands(f"read_parquet('{_sql_path(hot)}/*.parquet')", looked_at, join_rows)
+    return _Bands(
+        f"read_parquet('{_sql_path(hot)}/*/*.parquet')",
+        f"read_parquet('{_sql_path(hot / 'rare')}/*.parquet')",
+        looked_at,
+        join_rows,
+    )
 
 
 def _same_passages(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full_scan: bool) -> int:
@@ -500,16 +512,15 @@ def _candidate_pairs(
         # (new documents come first, so the first document is new whenever the second is)
         mine = f"dn < {n_new} AND dn % {passes} = {r}"
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT dn, passage_no, h FROM "
-            f"{bands.hot} WHERE n_docs <= {RARE_BUCKET_DOCS} AND {mine}"
+            f"CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT dn, passage_no, h FROM {bands.rare} "
+            f"WHERE {mine}"
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE pass_same AS SELECT * FROM same WHERE {mine}")
         rows = con.execute(
             f"""
             WITH rare AS (
                 SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
-                FROM pass_rows x JOIN {bands.hot} y
-                  ON y.h = x.h AND x.dn < y.dn AND y.n_docs <= {RARE_BUCKET_DOCS}
+                FROM pass_rows x JOIN {bands.rare} y ON y.h = x.h AND x.dn < y.dn
                 GROUP BY ALL HAVING count(*) >= {MIN_PASSAGE_BAND_HITS}
             ), identical AS (
                 SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
