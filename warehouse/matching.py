@@ -2,16 +2,18 @@
 
 Candidates come from DuckDB SQL over the stored LSH band hashes, kept to the buckets that hold a band
 of a document of this run (a semi-join, so an incremental run keeps only the rows that matter), under
-a memory limit that makes joins and aggregates spill. The work is split so that no step holds more
-than a slice of the corpus: the band rows are split once into hash ranges and each range's buckets
-of two or more documents are written to Parquet with their size (a bucket lies in one range whole);
-the candidate self-join then runs in passes over residues of the first document's number (all of a
-document pair's band hits fall in one pass). Per-document state stays in Arrow columns: Python
-objects are made only for the documents of pairs and candidates. Verification is exact, on the
-character n-grams of the passages of new candidate pairs, a batch of documents at a time: each
-n-gram is one int64 of its code points, counted with numpy (no Python object per n-gram), and the
-pairs' passage texts are read from the passage files once. Previous pairs are carried over as they
-are; passage links are rebuilt only for events that gained or lost a document.
+a memory limit that makes joins and aggregates spill. Two passages are a candidate link when they
+are identical or collide in two rare buckets (held by a few documents); two documents are
+candidates when several of their passages are linked. No step holds more than a slice of the
+corpus: the band rows are split once into hash ranges and each range's buckets of two or more
+documents are written to Parquet with their size (a bucket lies in one range whole); the candidate
+joins then run in passes over residues of the first document's number (all of a document pair's
+links fall in one pass). Per-document state stays in Arrow columns: Python objects are made only for
+the documents of pairs and candidates. Verification is exact, on the character n-grams of the
+passages of new candidate pairs, a batch of documents at a time: each n-gram is one int64 of its
+code points, counted with numpy (no Python object per n-gram), and the pairs' passage texts are read
+from the passage files once. Previous pairs are carried over as they are; passage links are rebuilt
+only for events that gained or lost a document.
 """
 
 from __future__ import annotations
