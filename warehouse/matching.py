@@ -122,11 +122,12 @@ MIN_OVERLAP_WEIGHT = 2.0
 # different lead or footer line still reaches it; overlapping reports cover 10-40 %).
 DUPLICATE_COVERAGE = 0.8
 # DuckDB's working memory in the match step. Issue 7's target is a whole run under 2 GB peak RSS;
-# Python holds a verification batch and the result tables beside it, so DuckDB gets a quarter and
-# its joins and aggregates spill to the temp directory beyond that (with 512 MB and 1,000-document
-# verification batches the flow process peaked at 1.05 GB on 50k generated documents, against
-# 2.75 GB with 1 GB and 5,000, in about the same time: /tmp/memsplit.py-style sampling, psutil).
-DUCKDB_MEMORY_LIMIT = "512MB"
+# Python holds a verification batch and the result tables beside it, and DuckDB's process memory
+# runs to 2-3x its limit (its readers' and writers' buffers are outside it: at 1M generated documents
+# the match step took the flow process from ~450 MB to 1.87 GB under a 512 MB limit, tree PSS 2.14
+# GB), so DuckDB gets 256 MB and its joins and aggregates spill to the temp directory beyond that
+# (50k documents: match step peak 688 -> 461 MiB, CPU 20.9 -> 22.6 s, same results).
+DUCKDB_MEMORY_LIMIT = "256MB"
 # Passages of one document that take part in matching: 2,000 passages is a ~100k-character body
 # (~45 characters per passage on the dev pages), 20x a long news article; beyond it a file is a dump
 # or hostile, and every further passage would add self-join rows against all its copies.
