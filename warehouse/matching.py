@@ -123,14 +123,12 @@ MIN_OVERLAP_WEIGHT = 2.0
 DUPLICATE_COVERAGE = 0.8
 # DuckDB's working memory in the match step. Issue 7's target is a whole run under 2 GB peak RSS;
 # Python holds a verification batch and the result tables beside it, and DuckDB's process memory
-# runs to 2-3x its limit (its readers' and writers' buffers are outside it: at 1M generated documents
-# the match step took the flow process from ~450 MB to 1.87 GB under a 512 MB limit, tree PSS 2.14
-# GB), so DuckDB gets 256 MB and its joins and aggregates spill to the temp directory beyond that
-# (50k documents: match step peak 688 -> 461 MiB, CPU 20.9 -> 22.6 s, same results).
-DUCKDB_MEMORY_LIMIT = "256MB"
-# ...except while the band rows are split into hash ranges (one thread then): the partitioned write
-# keeps buffers pinned for every open range file, 66 at 1M documents, which 256 MB could not hold.
-SPLIT_MEMORY_LIMIT = "512MB"
+# runs to 2-3x its limit (at 1M generated documents the flow process went from ~450 MB to 1.6-1.9 GB
+# in the first minutes of the match step, while the band rows are split into 66 range files). 256 MB
+# ran out of memory at 1M twice: in that split (buffers pinned for every open range file, also on
+# one thread) and in a 30M-row candidate pass; so 512 MB, and the joins and aggregates spill to the
+# temp directory beyond it (50k documents: 256 MB took the match step's peak from 688 to 461 MiB).
+DUCKDB_MEMORY_LIMIT = "512MB"
 # Passages of one document that take part in matching: 2,000 passages is a ~100k-character body
 # (~45 characters per passage on the dev pages), 20x a long news article; beyond it a file is a dump
 # or hostile, and every further passage would add self-join rows against all its copies.
@@ -420,18 +418,10 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
         # Parquet file per hash range (abs: a negative hash has a negative remainder); each pass
         # then reads only its own range (at 1M documents, 35 passes that each decoded every band
         # list of the corpus again, ~5 GB, would take most of the run)
-        # one thread with a larger limit: the partitioned write pins buffers for every open range
-        # (at 1M documents, 66 ranges under DUCKDB_MEMORY_LIMIT ran out of memory)
-        con.execute(f"SET memory_limit = '{SPLIT_MEMORY_LIMIT}'")
-        con.execute("SET threads = 1")
-        try:
-            con.execute(
-                f"COPY (SELECT *, abs(h % {parts})::INTEGER AS part FROM ({rows})) TO '{_sql_path(split)}' "
-                f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {SPLIT_ROW_GROUP})"
-            )
-        finally:
-            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-            con.execute("RESET threads")
+        con.execute(
+            f"COPY (SELECT *, abs(h % {parts})::INTEGER AS part FROM ({rows})) TO '{_sql_path(split)}' "
+            f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {SPLIT_ROW_GROUP})"
+        )
     looked_at = join_rows = 0
     for part in range(parts):
         if parts == 1:
