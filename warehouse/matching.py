@@ -122,13 +122,12 @@ MIN_OVERLAP_WEIGHT = 2.0
 # different lead or footer line still reaches it; overlapping reports cover 10-40 %).
 DUPLICATE_COVERAGE = 0.8
 # DuckDB's working memory in the match step. Issue 7's target is a whole run under 2 GB peak RSS;
-# Python holds a verification batch and the result tables beside it, and DuckDB's process memory
-# runs to 2-3x its limit (at 1M generated documents the flow process went from ~450 MB to 1.6-1.9 GB
-# in the first minutes of the match step, while the band rows are split into 66 range files). 256 MB
-# ran out of memory at 1M twice: in that split (buffers pinned for every open range file, also on
-# one thread) and in a 30M-row candidate pass; so 512 MB, and the joins and aggregates spill to the
-# temp directory beyond it (50k documents: 256 MB took the match step's peak from 688 to 461 MiB).
-DUCKDB_MEMORY_LIMIT = "512MB"
+# DuckDB's process memory runs to 2-3x its limit (at 1M generated documents, with 512 MB, the flow
+# process went from ~450 MB to 1.87 GB while the band rows were split into 66 range files: tree PSS
+# 2,143 MiB). 384 MB (with JOIN_ROWS_PER_PASS at 15M): 1,743 MiB flow, 1,952 MiB tree PSS, match step
+# 532 -> 617 s, same pairs. 256 MB ran out of memory at 1M in that split and in a 30M-row candidate
+# pass. Joins and aggregates spill to the temp directory beyond the limit.
+DUCKDB_MEMORY_LIMIT = "384MB"
 # Passages of one document that take part in matching: 2,000 passages is a ~100k-character body
 # (~45 characters per passage on the dev pages), 20x a long news article; beyond it a file is a dump
 # or hostile, and every further passage would add self-join rows against all its copies.
@@ -155,9 +154,10 @@ PARTITION_GROUPS = 10_000_000
 SPLIT_ROW_GROUP = 20_000
 # Join rows (passage pairs of a rare bucket or of an identical passage) one candidate pass
 # aggregates: each pass reads the rare band rows whole (158M rows at 1M generated documents), so few
-# large passes; a pass of 33M join rows over those 1M documents' buckets peaked at 623 MB RSS (DuckDB
-# under DUCKDB_MEMORY_LIMIT, spilling) and ran at ~1.5M join rows a second.
-JOIN_ROWS_PER_PASS = 30_000_000
+# large passes; a pass of 33M join rows over those 1M documents' buckets peaked at 623 MB RSS under
+# a 512 MB limit, and one of 30M ran out of memory under 256 MB, so 15M under DUCKDB_MEMORY_LIMIT
+# (12 passes at 1M; ~1.5M join rows a second).
+JOIN_ROWS_PER_PASS = 15_000_000
 # An n-gram as one integer: its code points (all below 0x110000 < 2**21) side by side in 21-bit
 # fields, so SHINGLE_CHARS = 3 of them fill 63 bits exactly: two distinct n-grams never share a code
 # (a hash could collide and change a verdict).
