@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 PHASES = (
     "_define_sources",
     "_collect_bands",
+    "_same_passages",
     "_candidate_pairs",
     "_passage_df",
     "_df_from_hot",

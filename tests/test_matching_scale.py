@@ -181,7 +181,7 @@ def test_a_story_reposted_by_many_outlets_links_every_copy(tmp_path: Path, bodie
     assert pairs(result) == expected
 
 
-def test_a_story_in_buckets_above_the_clique_size_meets_its_leads(
+def test_a_story_held_by_more_than_the_clique_size_meets_its_leads(
     tmp_path: Path, bodies: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the same nine copies, passages held by more than three documents made stars: every copy is

@@ -311,7 +311,7 @@ def rarity_weight(df: int) -> float:
 
 
 def bucket_cap(n_docs: int) -> int:
-    """Most documents a band bucket may span and still yield candidates (larger: a stock phrase)."""
+    """Most documents an identical passage may be held by and still yield candidates (more: stock)."""
     return max(MAX_BUCKET_DOCS, n_docs // BUCKET_SHARE_DOCS)
 
 
@@ -486,12 +486,10 @@ def _same_passages(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full
         f"FROM kept_ph {touched} GROUP BY ph HAVING count(*) > 1 AND count(*) <= {cap}"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE same AS SELECT p.dn, p.passage_no, p.ph, c.m "
-        "FROM kept_ph p JOIN same_class c USING (ph)"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE same AS SELECT s.*, list_contains(l.leads, s.dn) AS lead FROM same s "
-        f"JOIN (SELECT ph, min(dn, {STAR_LEADS}) AS leads FROM same GROUP BY ph) l USING (ph)"
+        "CREATE OR REPLACE TEMP TABLE same AS WITH held AS ("
+        "  SELECT p.dn, p.passage_no, p.ph, c.m FROM kept_ph p JOIN same_class c USING (ph)"
+        ") SELECT h.*, list_contains(l.leads, h.dn) AS lead FROM held h "
+        f"JOIN (SELECT ph, min(dn, {STAR_LEADS}) AS leads FROM held GROUP BY ph) l USING (ph)"
     )
     pairs = con.execute(
         f"SELECT coalesce(sum(CASE WHEN m <= {MAX_BUCKET_DOCS} THEN (m * (m - 1) - m_old * (m_old - 1)) // 2 "
