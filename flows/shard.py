@@ -30,6 +30,13 @@ DEFAULT_MAX_DOC_SECONDS = 60.0
 # three reads that each saw the file change, the file is rejected rather than stored torn.
 READ_ATTEMPTS = 3
 NO_TEXT_DETAIL = "cleaning left no article text: every line was page chrome, metadata or empty"
+# Cleaned once in the forkserver (flows/shard_preload.py): plain text and HTML, Traditional with a
+# pinyin annotation, so every lazy table the rules use (OpenCC both ways, the script tables, pypinyin)
+# is built before the shards' children are forked from it.
+WARM_UP_TEXT = "測試標題\n這是一個測試頁面(miàn)的句子，用於預先載入轉換表。\n"
+WARM_UP_HTML = (
+    f"<html><head><title>測試標題</title></head><body><h1>測試標題</h1><p>{WARM_UP_TEXT}</p></body></html>"
+)
 
 
 @dataclass(frozen=True)
@@ -202,13 +209,22 @@ def process_shard(
     kills the child is rejected and the shard is redone without it.
     """
     job = ShardJob(run_id, frozenset(common_lines), limits, part, staging)
-    outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=["flows.shard"])
+    outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=["flows.shard_preload"])
     result = outcome.result
     if outcome.failures:
         failed = [_failure_outcome(seeds[k], failure, limits) for k, failure in outcome.failures.items()]
         table = outcomes_table(outcome_records(result.read_outcomes()) + failed)
         result.staged[OUTCOMES_TABLE] = write_staged(table, staging / OUTCOMES_TABLE / f"{part}.parquet")
     return result
+
+
+def warm_up() -> None:
+    """Build the transforms' lazy tables in this process, so children forked from it start warm.
+
+    Measured at 20,000 files (2 workers): each child otherwise rebuilt them, 0.1-0.2 CPU s a shard.
+    """
+    clean_document(WARM_UP_TEXT, "text")
+    clean_document(WARM_UP_HTML, "html")
 
 
 def _failure_outcome(seed: SeedFile, failure: TimedOut | Crashed, limits: Limits) -> FileOutcome:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +92,26 @@ def test_make_task_runner_kinds() -> None:
     assert remote.address == "tcp://h:8786"
     local = make_task_runner(RunnerChoice("dask", None, 2))
     assert local.cluster_kwargs == {"n_workers": 2, "threads_per_worker": 1, "processes": True}
+
+
+def test_default_threads_are_one_more_than_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert make_task_runner(RunnerChoice("threads"))._max_workers == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert make_task_runner(RunnerChoice("threads"))._max_workers == 2
+
+
+def test_preloading_the_shard_code_builds_the_lazy_tables_its_children_inherit() -> None:
+    """The forkserver's preload (a fresh interpreter, as the forkserver is) leaves every lazy table
+    of the rules built, so no shard's child builds them again."""
+    probe = (
+        "import flows.shard_preload\n"
+        "from transforms import script, pinyin\n"
+        "tables = (script._t2s, script._s2t, script._script_tables, script._script_classes)\n"
+        "print([f.cache_info().currsize for f in tables], pinyin.readings.cache_info().currsize > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[1, 1, 1, 1] True"
 
 
 SEED = SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)
