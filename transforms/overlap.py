@@ -44,6 +44,10 @@ MIN_PASSAGE_CHARS = 12
 
 _SENTENCE = re.compile(r"[^。！？!…\n]+(?:[。！？!…]+[”’」』\"'）)]?)?|[。！？!…]+[”’」』\"'）)]?")
 _NON_WORD = re.compile(r"[\W_]+")
+# The separator of normalise_many: NFKC and lower() never change it or combine across it (a starter
+# that composes with nothing), and the batch's removal of non-word characters keeps it.
+_JOIN = "\x00"
+_NON_WORD_BUT_JOIN = re.compile(r"(?:[^\w\x00]|_)+")
 # Characters of Chinese text that NFKC changes, each with its compatibility decomposition (NFKD),
 # most frequent first (measured on the cleaned text of 1,000 generated documents and the dev pages:
 # together over 99.9 % of the non-NFKC characters). Replacing a character by its NFKD leaves the
@@ -73,6 +77,13 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub("", _nfkc(text).lower())
 
 
+def normalise_many(texts: Sequence[str]) -> list[str]:
+    """normalise of each text, in three passes over the texts joined (one call each, not one per text)."""
+    if not texts or any(_JOIN in text for text in texts):
+        return [normalise(text) for text in texts]
+    return _NON_WORD_BUT_JOIN.sub("", _nfkc(_JOIN.join(texts)).lower()).split(_JOIN)
+
+
 def _mix(x: U64) -> U64:
     """splitmix64 finaliser: a well-spread 64-bit hash of each element."""
     x = x * _C1
@@ -99,8 +110,8 @@ def split_keyed(text: str) -> tuple[list[str], list[str]]:
     passages: list[str] = []
     keys: list[str] = []
     pending, pending_key = "", ""
-    for sentence in _sentences(text):
-        key = normalise(sentence)
+    sentences = _sentences(text)
+    for sentence, key in zip(sentences, normalise_many(sentences), strict=True):
         if not key:
             if passages:
                 passages[-1] += sentence
@@ -145,13 +156,9 @@ def bin_minima(keys: Sequence[str]) -> U64:
     if not keys:
         return sig.reshape(0, BINS)
     hashes, owner = _shingle_hashes(keys)
-    slot = owner.astype(np.uint64) * np.uint64(BINS) + (hashes >> np.uint64(64 - BINS.bit_length() + 1))
-    # One sort by (slot, value) puts each bin's minimum first in its run.
-    packed = (slot << np.uint64(32)) | (hashes & _LOW32)
-    packed.sort()
-    slots = packed >> np.uint64(32)
-    first = np.flatnonzero(np.concatenate(([True], slots[1:] != slots[:-1])))
-    sig[slots[first].astype(np.int64)] = packed[first] & _LOW32
+    slot = owner * BINS + (hashes >> np.uint64(64 - BINS.bit_length() + 1)).astype(np.int64)
+    # an unbuffered minimum per slot: 3-4x faster than sorting (slot, value) pairs (1.4M shingles)
+    np.minimum.at(sig, slot, hashes & _LOW32)
     return sig.reshape(len(keys), BINS)
 
 
