@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms import overlap
+from transforms import overlap, repetition
 
 # Enough examples to find shallow differences while the module stays a few seconds; no deadline
 # (a shared 2-core machine makes timing assertions fail for reasons other than the code).
@@ -21,6 +21,8 @@ NORMALISATION_ALPHABET = st.one_of(
     st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
     st.sampled_from(list("，）\u3000（…；：？～！。、℃Ⅱ①㈱ＡＺａｚ０９eEΣσ_ \n")),
     st.sampled_from(["\u0301", "\u0308", "\u0327", "\u3099", "\u309a"]),
+    # the batch functions' separator, final sigma's neighbours, casefold's expansions, digits
+    st.sampled_from(["\x00", "Α", "ς", "İ", "ß", "\ufb01", "٣", "7"]),
     st.characters(codec="utf-8"),
 )
 NORMALISATION_TEXT = st.text(NORMALISATION_ALPHABET, max_size=60)
@@ -55,3 +57,15 @@ def test_common_compat_pairs_are_their_decompositions() -> None:
 @given(NORMALISATION_TEXT)
 def test_normalise_equals_plain_definition(text: str) -> None:
     assert overlap.normalise(text) == reference_normalise(text)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(NORMALISATION_TEXT, max_size=8))
+def test_normalise_many_equals_normalise_of_each(texts: list[str]) -> None:
+    assert overlap.normalise_many(texts) == [overlap.normalise(t) for t in texts]
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(NORMALISATION_TEXT, max_size=8))
+def test_normalise_lines_equals_normalise_line_of_each(lines: list[str]) -> None:
+    assert repetition.normalise_lines(lines) == [repetition.normalise_line(line) for line in lines]

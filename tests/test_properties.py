@@ -10,9 +10,8 @@ from pypinyin import Style, pinyin
 
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
-from transforms.overlap import normalise, normalise_many, passage_rows
+from transforms.overlap import passage_rows
 from transforms.pinyin import strip_annotations
-from transforms.repetition import normalise_line, normalise_lines
 from transforms.script import detect_script, to_simplified
 
 # Enough examples to find shallow bugs while the whole module stays a few seconds; no deadline,
@@ -151,20 +150,3 @@ def test_pinyin_repair_only_deletes(text: str) -> None:
     it = iter(text)
     assert all(ch in it for ch in out)  # out is a subsequence of text
     assert (count == 0) == (out == text)
-
-
-# Mixed scripts, case pairs with context rules (final sigma, dotted I), combining marks and
-# compatibility characters: the cases where normalising texts joined could differ from one by one.
-NORMALISE_CHARS = st.sampled_from(
-    [*"中國ΑΣσςİIiÅÅ\u0301\u0308ｆｕｌｌ，。：！…①ⅷ\u3000 _-\x00a19٣", "\ufb01", "ß"]
-)
-
-
-@given(st.lists(st.text(NORMALISE_CHARS, max_size=12), max_size=8))
-def test_normalising_many_texts_equals_normalising_each(texts: list[str]) -> None:
-    assert normalise_many(texts) == [normalise(t) for t in texts]
-
-
-@given(st.lists(st.text(NORMALISE_CHARS, max_size=12), max_size=8))
-def test_normalising_many_lines_equals_normalising_each(lines: list[str]) -> None:
-    assert normalise_lines(lines) == [normalise_line(line) for line in lines]

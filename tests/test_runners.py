@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import subprocess
@@ -25,7 +26,7 @@ from flows.runners import (
     shard_output_dir,
 )
 from flows.scan import SeedFile
-from flows.shard import Limits, ShardResult
+from flows.shard import Limits, ShardJob, ShardResult, build_shard
 from warehouse.catalog import connect_read_only
 
 PROCESSES_ENV = {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"}
@@ -99,6 +100,24 @@ def test_default_threads_are_one_more_than_the_cores(monkeypatch: pytest.MonkeyP
     assert make_task_runner(RunnerChoice("threads"))._max_workers == 3
     monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert make_task_runner(RunnerChoice("threads"))._max_workers == 2
+
+
+def test_a_shard_is_built_with_the_cycle_collector_paused_then_restored(tmp_path: Path) -> None:
+    seed = tmp_path / "a.txt"
+    seed.write_text("标题\n这是一篇新闻报道的正文，讲述了计量大会的召开。\n", encoding="utf-8")
+    state = seed.stat()
+    files = [SeedFile("a.txt", seed, state.st_size, state.st_mtime_ns, "")]
+    job = ShardJob("r", frozenset(), Limits(), "p", tmp_path / "out")
+    seen: list[bool] = []
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            result = build_shard(files, job, lambda _: seen.append(gc.isenabled()))
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+        assert result.documents == 1
+    assert seen == [False] * 4  # before the file and after the last, in both runs
 
 
 def test_preloading_the_shard_code_builds_the_lazy_tables_its_children_inherit() -> None:
