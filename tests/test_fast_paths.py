@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms import overlap, repetition
+from transforms import overlap
 
 # Enough examples to find shallow differences while the module stays a few seconds; no deadline
 # (a shared 2-core machine makes timing assertions fail for reasons other than the code).
@@ -65,7 +65,9 @@ def test_normalise_many_equals_normalise_of_each(texts: list[str]) -> None:
     assert overlap.normalise_many(texts) == [overlap.normalise(t) for t in texts]
 
 
-@PROPERTY_SETTINGS
-@given(st.lists(NORMALISATION_TEXT, max_size=8))
-def test_normalise_lines_equals_normalise_line_of_each(lines: list[str]) -> None:
-    assert repetition.normalise_lines(lines) == [repetition.normalise_line(line) for line in lines]
+def test_word_chars_table_is_the_regex_over_the_whole_bmp() -> None:
+    """normalise_many's table keeps exactly the characters _NON_WORD keeps (and its separator)."""
+    table = overlap.word_chars()
+    points = [c for c in range(len(table)) if not 0xD800 <= c <= 0xDFFF and c != 0]
+    expected = [_NON_WORD.fullmatch(chr(c)) is None for c in points]
+    assert table[points].tolist() == expected and table[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +48,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 # The separator of normalise_many: NFKC and lower() never change it or combine across it (a starter
 # that composes with nothing), and the batch's removal of non-word characters keeps it.
 _JOIN = "\x00"
-_NON_WORD_BUT_JOIN = re.compile(r"(?:[^\w\x00]|_)+")
+# normalise_many's table covers the Basic Multilingual Plane; a text beyond it takes the regex.
+_BMP = 0x10000
 # Characters of Chinese text that NFKC changes, each with its compatibility decomposition (NFKD),
 # most frequent first (measured on the cleaned text of 1,000 generated documents and the dev pages:
 # together over 99.9 % of the non-NFKC characters). Replacing a character by its NFKD leaves the
@@ -77,11 +79,28 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub("", _nfkc(text).lower())
 
 
+@lru_cache(maxsize=1)
+def word_chars() -> npt.NDArray[np.bool_]:
+    """The BMP code points that _NON_WORD keeps (re's \\w is str.isalnum() and _), and the separator."""
+    table = np.array([chr(c).isalnum() for c in range(_BMP)], dtype=bool)
+    table[ord(_JOIN)] = True
+    return table
+
+
 def normalise_many(texts: Sequence[str]) -> list[str]:
-    """normalise of each text, in three passes over the texts joined (one call each, not one per text)."""
+    """normalise of each text, over the texts joined: NFKC and lower() once, and the non-word
+    characters dropped by a table lookup per code point (a regex costs ~20 ns a character)."""
     if not texts or any(_JOIN in text for text in texts):
         return [normalise(text) for text in texts]
-    return _NON_WORD_BUT_JOIN.sub("", _nfkc(_JOIN.join(texts)).lower()).split(_JOIN)
+    joined = _nfkc(_JOIN.join(texts)).lower()
+    try:
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate
+        return [normalise(text) for text in texts]
+    if points.size and int(points.max()) >= _BMP:
+        return [normalise(text) for text in texts]
+    kept = points[word_chars()[points]]
+    return kept.tobytes().decode("utf-32-le").split(_JOIN)
 
 
 def _mix(x: U64) -> U64:

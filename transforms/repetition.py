@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 # Only lines up to this length are fingerprinted and may be judged chrome for being common: site chrome
 # is short (the longest chrome line in the seeds has 34 characters), while a long line seen in many
@@ -15,10 +15,6 @@ COMMON_LINE_MAX_CHARS = 40
 # "浏览：1500" or a breadcrumb with other spacing count as the same line.
 _NOISE = re.compile(r"[\s\W_]+")
 _DIGITS = re.compile(r"\d+")
-# The separator of normalise_lines: a non-word character the batch's noise pattern keeps, which
-# casefold() leaves alone and no digit run crosses.
-_JOIN = "\x00"
-_NOISE_BUT_JOIN = re.compile(r"(?:[^\w\x00]|_)+")
 
 
 def normalise_line(line: str) -> str:
@@ -26,21 +22,10 @@ def normalise_line(line: str) -> str:
     return _DIGITS.sub("0", _NOISE.sub("", line)).casefold()
 
 
-def normalise_lines(lines: Sequence[str]) -> list[str]:
-    """normalise_line of each line, in three passes over the lines joined (not three calls a line)."""
-    if not lines or any(_JOIN in line for line in lines):
-        return [normalise_line(line) for line in lines]
-    return _DIGITS.sub("0", _NOISE_BUT_JOIN.sub("", _JOIN.join(lines))).casefold().split(_JOIN)
-
-
-def _key_fingerprint(key: str) -> int:
-    """The signed 64-bit BLAKE2b of a normalised line."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
-
-
 def line_fingerprint(line: str) -> int:
     """A stable signed 64-bit key of a normalised line, so counts survive across runs."""
-    return _key_fingerprint(normalise_line(line))
+    key = normalise_line(line)
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
 def is_fingerprinted(line: str) -> bool:
@@ -51,4 +36,4 @@ def is_fingerprinted(line: str) -> bool:
 
 def document_fingerprints(lines: Iterable[str]) -> set[int]:
     """Distinct fingerprints of one document's short lines (count each document once per line)."""
-    return {_key_fingerprint(key) for key in normalise_lines([ln for ln in lines if is_fingerprinted(ln)])}
+    return {line_fingerprint(line) for line in lines if is_fingerprinted(line)}

@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.overlap import SHINGLE_CHARS, normalise
+from transforms.overlap import SHINGLE_CHARS, normalise_many
 
 DOC_PAIRS_SCHEMA = pa.schema(
     [
@@ -616,7 +616,7 @@ def _load_passages(
     finally:
         con.unregister("batch_list")
     ids = [str(d) for d in rows.column("doc_id").to_pylist()]
-    keys = [normalise(str(t)) for t in rows.column("text").to_pylist()]
+    keys = normalise_many([str(t) for t in rows.column("text").to_pylist()])
     batch = _gram_batch(ids, keys)
     nos = [int(n) for n in rows.column("passage_no").to_pylist()]
     out: dict[str, _Doc] = {}
