@@ -33,8 +33,8 @@ DEFAULT_MAX_DOC_SECONDS = 60.0
 READ_ATTEMPTS = 3
 NO_TEXT_DETAIL = "cleaning left no article text: every line was page chrome, metadata or empty"
 # Cleaned once in the forkserver (flows/shard_preload.py): plain text and HTML, Traditional with a
-# pinyin annotation, so every lazy table the rules use (OpenCC both ways, the script tables, pypinyin)
-# is built before the shards' children are forked from it.
+# pinyin annotation, so every lazy table the rules use (OpenCC both ways, the script tables, pypinyin,
+# the word characters of passage keys) is built before the shards' children are forked from it.
 WARM_UP_TEXT = "測試標題\n這是一個測試頁面(miàn)的句子，用於預先載入轉換表。\n"
 WARM_UP_HTML = (
     f"<html><head><title>測試標題</title></head><body><h1>測試標題</h1><p>{WARM_UP_TEXT}</p></body></html>"
@@ -227,6 +227,7 @@ def warm_up() -> None:
     """
     clean_document(WARM_UP_TEXT, "text")
     clean_document(WARM_UP_HTML, "html")
+    passage_rows_batch(["warm-up"], [WARM_UP_TEXT])
 
 
 def _failure_outcome(seed: SeedFile, failure: TimedOut | Crashed, limits: Limits) -> FileOutcome:
