@@ -14,9 +14,15 @@ import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 
 from flows.progress import Progress
-from flows.runners import clear_shard_cache, run_shards, shard_key_from_parameters, task_runner_from_env
+from flows.runners import (
+    clear_shard_cache,
+    run_shards,
+    shard_key_from_parameters,
+    task_runner_from_env,
+    tasks_run_in_this_process,
+)
 from flows.scan import ScanPlan, scan, seed_files
-from flows.shard import OUTCOMES, Limits, ShardResult, process_shard
+from flows.shard import OUTCOMES, Limits, ShardResult, prestart_shard_workers, process_shard
 from warehouse.catalog import ensure_catalog
 from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
@@ -279,6 +285,8 @@ def process_seeds(
     limits = Limits(max_file_bytes, max_doc_seconds)
     started = dt.datetime.now(dt.UTC)
     with store.lock(wait_seconds):
+        if tasks_run_in_this_process():
+            prestart_shard_workers()  # imports the shard code while the scan runs
         store.clear_staging()
         run_id = new_run_id(started)
         old_files = store.read("files")

@@ -126,6 +126,15 @@ def task_runner_from_env() -> Any:
     return make_task_runner(choose_runner(None, None, None, os.environ))
 
 
+def tasks_run_in_this_process() -> bool:
+    """Inside a flow run: its task runner runs tasks in this process's threads (not other processes)."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    context = FlowRunContext.get()
+    return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
 def uses_worker_processes(choice: RunnerChoice) -> bool:
     """Runners whose tasks run in other processes, which need an API server they can reach."""
     return choice.name != "threads"

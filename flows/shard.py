@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.scan import SeedFile, file_sha256
-from flows.watchdog import Crashed, TimedOut, run_batch
+from flows.watchdog import Crashed, TimedOut, prestart, run_batch
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
@@ -32,6 +32,8 @@ DEFAULT_MAX_DOC_SECONDS = 60.0
 # three reads that each saw the file change, the file is rejected rather than stored torn.
 READ_ATTEMPTS = 3
 NO_TEXT_DETAIL = "cleaning left no article text: every line was page chrome, metadata or empty"
+# What the forkserver of the shards' children imports before it forks any (flows/shard_preload.py).
+SHARD_PRELOAD = ("flows.shard_preload",)
 # Cleaned once in the forkserver (flows/shard_preload.py): plain text and HTML, Traditional with a
 # pinyin annotation, so every lazy table the rules use (OpenCC both ways, the script tables, pypinyin,
 # the word characters of passage keys) is built before the shards' children are forked from it.
@@ -211,13 +213,18 @@ def process_shard(
     kills the child is rejected and the shard is redone without it.
     """
     job = ShardJob(run_id, frozenset(common_lines), limits, part, staging)
-    outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=["flows.shard_preload"])
+    outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=SHARD_PRELOAD)
     result = outcome.result
     if outcome.failures:
         failed = [_failure_outcome(seeds[k], failure, limits) for k, failure in outcome.failures.items()]
         table = outcomes_table(outcome_records(result.read_outcomes()) + failed)
         result.staged[OUTCOMES_TABLE] = write_staged(table, staging / OUTCOMES_TABLE / f"{part}.parquet")
     return result
+
+
+def prestart_shard_workers() -> None:
+    """Have the shards' forkserver import and warm the shard code while the flow does other work."""
+    prestart(SHARD_PRELOAD)
 
 
 def warm_up() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import multiprocessing.forkserver as forkserver
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,18 @@ def _serve(
         conn.send(("error", f"{type(error).__name__}: {error}"))
         return
     conn.send(("done", result))
+
+
+def prestart(preload: Sequence[str]) -> None:
+    """Start the forkserver and its preload now, so that the first batch does not wait for them.
+
+    Returns at once: the server imports the preload while the caller goes on (the flow scans the
+    seeds meanwhile); later batches fork from it as usual.
+    """
+    if _MP.current_process().daemon:
+        return
+    _MP.set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
 
 
 def run_batch(

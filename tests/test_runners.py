@@ -102,6 +102,21 @@ def test_default_threads_are_one_more_than_the_cores(monkeypatch: pytest.MonkeyP
     assert make_task_runner(RunnerChoice("threads"))._max_workers == 2
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_tasks_run_in_this_process_only_under_the_thread_runner() -> None:
+    from prefect import flow
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    from flows.runners import tasks_run_in_this_process
+
+    def probe() -> bool:
+        return tasks_run_in_this_process()
+
+    threads = flow(task_runner=ThreadPoolTaskRunner(max_workers=1))(probe)
+    processes = flow(task_runner=ProcessPoolTaskRunner(max_workers=1))(probe)
+    assert (threads(), processes(), tasks_run_in_this_process()) == (True, False, False)
+
+
 def test_a_shard_is_built_with_the_cycle_collector_paused_then_restored(tmp_path: Path) -> None:
     seed = tmp_path / "a.txt"
     seed.write_text("标题\n这是一篇新闻报道的正文，讲述了计量大会的召开。\n", encoding="utf-8")
