@@ -28,6 +28,9 @@ from benchmarks.harness import (
 )
 
 TARGET_RATIO = 4.0  # from the issue: a full run within 4x of OpenCC-alone time
+# Passes of the baseline; the fastest counts. One pass swung 1.7-2.6 s at 20k between runs of this
+# benchmark on the shared machine; the fastest of three is the stable figure, and the strictest.
+BASELINE_ROUNDS = 3
 # Encodings tried in turn by the baseline: the generator writes UTF-8, GBK and Big5.
 BASELINE_ENCODINGS = ("utf-8", "gb18030", "big5")
 
@@ -54,7 +57,8 @@ class Throughput:
     def report(self) -> list[str]:
         return [
             f"corpus: {self.docs:,} documents, {self.chars:,} characters",
-            f"baseline (read + decode + OpenCC t2s, one process): {self.baseline_seconds:.2f} s, "
+            f"baseline (read + decode + OpenCC t2s, one process, best of {BASELINE_ROUNDS}): "
+            f"{self.baseline_seconds:.2f} s, "
             f"{self.chars / self.baseline_seconds:,.0f} chars/s",
             f"fixed start cost (one-file cold run): {self.fixed.seconds:.1f} s",
             f"full cold run: {self.full.seconds:.1f} s wall, "
@@ -90,7 +94,8 @@ def opencc_alone(seeds: Path) -> tuple[float, int]:
 def measure(docs: int, seed: int, timeout: float, extra: tuple[str, ...] = ()) -> Throughput:
     """Baseline, fixed cost and full cold run on one generated corpus."""
     seeds = corpus(docs, seed) / "seeds"
-    baseline, chars = opencc_alone(seeds)
+    passes = [opencc_alone(seeds) for _ in range(BASELINE_ROUNDS)]
+    baseline, chars = min(passes)
     one = one_file_seeds(seeds, WORK / "one-file-seeds")
     fixed = run_zhnews(one, fresh(WORK / "wh-one-file"), timeout).check()
     warehouse = fresh(WORK / f"wh-full-{docs}-{seed}")
