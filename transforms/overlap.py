@@ -81,7 +81,8 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def word_chars() -> npt.NDArray[np.bool_]:
-    """The BMP code points that _NON_WORD keeps (re's \\w is str.isalnum() and _), and the separator."""
+    """The BMP code points _NON_WORD keeps (str.isalnum(): re's \\w without the _ it drops too), and
+    normalise_many's separator."""
     table = np.array([chr(c).isalnum() for c in range(_BMP)], dtype=bool)
     table[ord(_JOIN)] = True
     return table
