@@ -22,7 +22,14 @@ from flows.runners import (
     tasks_run_in_this_process,
 )
 from flows.scan import ScanPlan, scan, seed_files
-from flows.shard import OUTCOMES, Limits, ShardResult, prestart_shard_workers, process_shard
+from flows.shard import (
+    OUTCOMES,
+    Limits,
+    ShardResult,
+    prestart_shard_workers,
+    process_shard,
+    stop_shard_workers,
+)
 from warehouse.catalog import ensure_catalog
 from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
@@ -307,6 +314,7 @@ def process_seeds(
         results = run_shards(
             shard_task, batches, plan.root, store.root, staging, run_id, common, limits, progress
         )
+        stop_shard_workers()  # the match step, the run's peak, does not need them
         removed = _removed_docs(plan, old_files)
         staged = {t: [r.staged[t] for r in results if t in r.staged] for t in PER_DOCUMENT}
         rewrite = _rewrite_parts(removed, old_files)

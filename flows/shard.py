@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.scan import SeedFile, file_sha256
-from flows.watchdog import Crashed, TimedOut, prestart, run_batch
+from flows.watchdog import Crashed, TimedOut, prestart, run_batch, stop_forkserver
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
@@ -225,6 +225,12 @@ def process_shard(
 def prestart_shard_workers() -> None:
     """Have the shards' forkserver import and warm the shard code while the flow does other work."""
     prestart(SHARD_PRELOAD)
+
+
+def stop_shard_workers() -> None:
+    """Stop the shards' forkserver once the shards are done: its ~200 MB are not needed by the match
+    step, which is a run's peak (1M documents: tree PSS 2,031 MiB with the idle forkserver alive)."""
+    stop_forkserver()
 
 
 def warm_up() -> None:

@@ -86,6 +86,17 @@ def prestart(preload: Sequence[str]) -> None:
     forkserver.ensure_running()
 
 
+def stop_forkserver() -> None:
+    """Stop the forkserver, and free the memory its preload holds, until a batch needs it again.
+
+    CPython's ForkServer has no public stop; its _stop (what its own tests use) closes the pipe that
+    keeps the server alive and waits for it. Elsewhere the server stays up, as before.
+    """
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
+
+
 def run_batch(
     fn: BatchFn[Item, Context, Result],
     items: Sequence[Item],

@@ -26,7 +26,14 @@ from flows.runners import (
     shard_output_dir,
 )
 from flows.scan import SeedFile
-from flows.shard import Limits, ShardJob, ShardResult, build_shard
+from flows.shard import (
+    Limits,
+    ShardJob,
+    ShardResult,
+    build_shard,
+    prestart_shard_workers,
+    stop_shard_workers,
+)
 from warehouse.catalog import connect_read_only
 
 PROCESSES_ENV = {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"}
@@ -133,6 +140,21 @@ def test_a_shard_is_built_with_the_cycle_collector_paused_then_restored(tmp_path
             gc.enable()
         assert result.documents == 1
     assert seen == [False] * 4  # before the file and after the last, in both runs
+
+
+def test_the_shards_forkserver_stops_and_starts_again() -> None:
+    from multiprocessing import forkserver
+
+    import psutil
+
+    prestart_shard_workers()
+    first = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    assert first is not None and psutil.pid_exists(first)
+    stop_shard_workers()
+    assert forkserver._forkserver._forkserver_pid is None  # type: ignore[attr-defined]
+    assert not psutil.pid_exists(first)
+    prestart_shard_workers()
+    assert forkserver._forkserver._forkserver_pid not in (None, first)  # type: ignore[attr-defined]
 
 
 def test_preloading_the_shard_code_builds_the_lazy_tables_its_children_inherit() -> None:
