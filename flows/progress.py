@@ -56,6 +56,7 @@ class Progress:
     documents: int = 0
     _started: float = 0.0
     _last_shown: float = float("-inf")
+    _last_logged: str = ""
 
     def __post_init__(self) -> None:
         if self.tty is None:
@@ -87,5 +88,8 @@ class Progress:
                 self.stream.flush()
                 self._last_shown = now
         elif final or now - self._last_shown >= LOG_INTERVAL_SECONDS:
-            self.log(render_log_line(self.files_done, self.files_total, self.documents, elapsed))
+            line = render_log_line(self.files_done, self.files_total, self.documents, elapsed)
+            if line != self._last_logged:  # the last shard's line is often the final one already
+                self.log(line)
+                self._last_logged = line
             self._last_shown = now

@@ -256,11 +256,13 @@ def test_progress_logs_periodically_without_a_terminal() -> None:
     progress.advance(10, 10)  # 10 s later: under the interval, not logged
     clock.now = 150.0
     progress.advance(10, 10)  # 40 s after the first line: logged
-    progress.finish()
+    progress.finish()  # the same figures as the last line: not logged twice
+    clock.now = 151.0
+    progress.finish()  # a second later the rates differ: logged
     assert logged == [
         "progress: 10/30 files, 9 documents in 10.0 s (1.0 files/s, 0.9 docs/s)",
         "progress: 30/30 files, 29 documents in 50.0 s (0.6 files/s, 0.6 docs/s)",
-        "progress: 30/30 files, 29 documents in 50.0 s (0.6 files/s, 0.6 docs/s)",
+        "progress: 30/30 files, 29 documents in 51.0 s (0.6 files/s, 0.6 docs/s)",
     ]
 
 
