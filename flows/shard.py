@@ -274,14 +274,9 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_cycle_collection_paused()
 def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[int], None]) -> ShardResult:
     """Clean every file of the shard, sign all passages in one batch, write the shard's tables."""
-    with _cycle_collection_paused():
-        return _build_shard(seeds, job, progress)
-
-
-def _build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[int], None]) -> ShardResult:
-    """build_shard's work."""
     result = ShardResult(job.part)
     cleaned: list[Cleaned] = []
     outcomes: list[FileOutcome] = []
