@@ -11,7 +11,7 @@ from pypinyin import Style, pinyin
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.overlap import passage_rows
-from transforms.pinyin import strip_annotations
+from transforms.pinyin import readings, strip_annotations
 from transforms.script import detect_script, to_simplified
 
 # Enough examples to find shallow bugs while the whole module stays a few seconds; no deadline,
@@ -109,6 +109,13 @@ def _readings(char: str) -> set[str]:
     """The oracle: pypinyin's tone-marked readings of one character, NFC."""
     found = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
     return {unicodedata.normalize("NFC", r) for group in found for r in group}
+
+
+@PROPERTY_SETTINGS
+@given(CJK)
+def test_readings_table_equals_pypinyin(char: str) -> None:
+    """The single-character table gives exactly pypinyin's heteronym readings (no phrase dictionary)."""
+    assert readings(char) == _readings(char)
 
 
 PINYIN_LETTERS = "abcdefghijklmnopqrstuvwxyzāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
