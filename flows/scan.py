@@ -100,20 +100,56 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every entry under root that is not a directory, recursively, without following linked dirs."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        base = Path(dirpath)
-        for name in sorted(filenames):
-            yield base / name
-        for name in dirnames:
-            if (base / name).is_symlink():
-                yield base / name
+def walk_entries(directory: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(doc_id, entry) of every entry under directory that is not a directory, recursively and in
+    name order, without following linked directories (yielded as entries themselves).
+
+    os.scandir's entries know their type without a system call, so a file costs one stat (in
+    classify_entry), not the lstat, stat and path objects of an os.walk over Paths: the scan of
+    20,000 files took 0.5 s of a one-new-file run that way.
+    """
+    try:
+        with os.scandir(directory) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:  # as os.walk: a directory that cannot be listed is skipped
+        return
+    subdirectories = []
+    for entry in entries:
+        if _is_dir(entry):
+            subdirectories.append(entry)
+        else:
+            yield prefix + entry.name, entry
+    for entry in subdirectories:
+        if entry.is_symlink():
+            yield prefix + entry.name, entry
+    for entry in subdirectories:
+        if not entry.is_symlink():
+            yield from walk_entries(entry.path, f"{prefix}{entry.name}/")
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A directory, or a link to one (os.walk's test: a broken link is a file)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def classify_entry(entry: os.DirEntry[str], root: Path) -> str | os.stat_result:
+    """The stat of a readable regular file inside root, else why it is refused (one stat a file)."""
+    if entry.is_symlink():
+        return classify(Path(entry.path), root)
+    try:
+        info = entry.stat()
+    except OSError:
+        return "unreadable"
+    if not stat.S_ISREG(info.st_mode):
+        return "not_a_regular_file"
+    return info
 
 
 def classify(path: Path, root: Path) -> str | os.stat_result:
-    """The stat of a readable regular file inside root, else why it is refused (one stat a file)."""
+    """The stat of a readable regular file inside root, else why it is refused (links resolved)."""
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
@@ -179,11 +215,10 @@ class _Listing:
 def list_seeds(root: Path) -> tuple[pa.Table, list[Refusal]]:
     """Every readable regular file under root with its size and mtime; everything else refused."""
     listing = _Listing()
-    for path in walk_files(root):
-        doc_id = path.relative_to(root).as_posix()
-        info = classify(path, root)
+    for doc_id, entry in walk_entries(str(root)):
+        info = classify_entry(entry, root)
         if isinstance(info, str):
-            listing.refused.append(Refusal(doc_id, path, info, REFUSAL_DETAIL[info]))
+            listing.refused.append(Refusal(doc_id, Path(entry.path), info, REFUSAL_DETAIL[info]))
             continue
         listing.add(doc_id, info)
     return listing.table(), listing.refused
