@@ -245,3 +245,42 @@ def test_no_prefect_import_before_the_server_starts() -> None:
         env={**os.environ, "PYTHONPATH": str(PROJECT)},
     )
     assert done.stdout.strip() == "[]"
+
+
+# `main` stands in for a run: an exit handler registered during it (as Prefect's log and event drains
+# are, at import) and an object freed only by the interpreter's teardown.
+EXIT_PROBE = """
+import atexit, sys
+from flows import cli
+
+class Freed:
+    def __del__(self):
+        sys.stderr.write("teardown ran\\n")
+
+def fake_main(argv=None):
+    atexit.register(lambda: sys.stderr.write("drained\\n"))
+    sys.modules["__main__"].kept = Freed()
+    print("summary", end="")  # buffered: a pipe is not a terminal
+    if "{mode}" == "raise":
+        raise RuntimeError("run failed")
+    return 3
+
+cli.main = fake_main
+cli.entry()
+"""
+
+
+def test_entry_runs_exit_handlers_flushes_and_skips_the_teardown() -> None:
+    """Exit code and output of main(), every exit handler run, no interpreter teardown (0.5-0.7 s)."""
+    probe = EXIT_PROBE.replace("{mode}", "return")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "summary", "drained\n")
+
+
+def test_entry_exits_as_usual_when_main_raises() -> None:
+    probe = EXIT_PROBE.replace("{mode}", "raise")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT)
+    assert done.returncode == 1
+    assert done.stdout == "summary"
+    assert "RuntimeError: run failed" in done.stderr
+    assert done.stderr.endswith("drained\nteardown ran\n")
