@@ -56,7 +56,7 @@ class Progress:
     documents: int = 0
     _started: float = 0.0
     _last_shown: float = float("-inf")
-    _last_logged: str = ""
+    _logged_counts: tuple[int, int] = (-1, -1)
 
     def __post_init__(self) -> None:
         if self.tty is None:
@@ -88,8 +88,8 @@ class Progress:
                 self.stream.flush()
                 self._last_shown = now
         elif final or now - self._last_shown >= LOG_INTERVAL_SECONDS:
-            line = render_log_line(self.files_done, self.files_total, self.documents, elapsed)
-            if line != self._last_logged:  # the last shard's line is often the final one already
-                self.log(line)
-                self._last_logged = line
+            counts = (self.files_done, self.documents)
+            if counts != self._logged_counts:  # the last shard's line is often the final one already
+                self.log(render_log_line(self.files_done, self.files_total, self.documents, elapsed))
+                self._logged_counts = counts
             self._last_shown = now

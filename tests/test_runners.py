@@ -271,13 +271,25 @@ def test_progress_logs_periodically_without_a_terminal() -> None:
     progress.advance(10, 10)  # 10 s later: under the interval, not logged
     clock.now = 150.0
     progress.advance(10, 10)  # 40 s after the first line: logged
-    progress.finish()  # the same figures as the last line: not logged twice
-    clock.now = 151.0
-    progress.finish()  # a second later the rates differ: logged
+    clock.now = 150.1
+    progress.finish()  # the same counts as the last line (only the rates moved): not logged twice
     assert logged == [
         "progress: 10/30 files, 9 documents in 10.0 s (1.0 files/s, 0.9 docs/s)",
         "progress: 30/30 files, 29 documents in 50.0 s (0.6 files/s, 0.6 docs/s)",
-        "progress: 30/30 files, 29 documents in 51.0 s (0.6 files/s, 0.6 docs/s)",
+    ]
+
+
+def test_progress_final_line_when_the_last_shards_were_not_logged() -> None:
+    clock, logged = _Clock(), list[str]()
+    progress = Progress(20, stream=io.StringIO(), tty=False, log=logged.append, clock=clock)
+    clock.now = 101.0
+    progress.advance(10, 10)  # logged
+    clock.now = 102.0
+    progress.advance(10, 8)  # within the interval: not logged
+    progress.finish()
+    assert logged == [
+        "progress: 10/20 files, 10 documents in 1.0 s (10.0 files/s, 10.0 docs/s)",
+        "progress: 20/20 files, 18 documents in 2.0 s (10.0 files/s, 9.0 docs/s)",
     ]
 
 
