@@ -171,7 +171,6 @@ def test_preloading_the_shard_code_builds_the_lazy_tables_its_children_inherit()
     assert done.stdout.strip() == "[1, 1, 1, 1, 1, 1] True"
 
 
-
 def test_the_preloading_process_ends_without_interpreter_teardown() -> None:
     """The forkserver exits at once when stopped (its teardown cost the flow ~0.2 s), output flushed."""
     probe = (
@@ -185,6 +184,7 @@ def test_the_preloading_process_ends_without_interpreter_teardown() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "preloaded", "")
+
 
 SEED = SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)
 
