@@ -307,7 +307,13 @@ def process_seeds(
             len(plan.deleted),
             len(plan.refused),
         )
-        common = common_line_fingerprints(store.table_files("line_fingerprints"))
+        # only the shards use them: a run with nothing to process skips counting the stored lines
+        # (an aggregate over ~30 fingerprints a document)
+        common = (
+            common_line_fingerprints(store.table_files("line_fingerprints"))
+            if to_process.num_rows
+            else frozenset()
+        )
         staging = store.staging(run_id)
         batches = shards(to_process, shard_size)
         progress = Progress(to_process.num_rows, log=logger.info)
