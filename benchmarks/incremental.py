@@ -6,7 +6,12 @@ file. Target: the one-new-file run under a tenth of the full run's time at N = 2
 With --server every run goes to one Prefect server started beforehand (as scheduled runs under
 `zhnews serve` or a user's own server do), so no run pays a temporary server's start.
 
+With --warehouse W --full-seconds S the full run is not repeated: W is a kept warehouse of the same
+corpus (e.g. `benchmarks.memory --docs 1000000 --keep` leaves wh-memory-1000000) and S its cold run's
+time, so one new file after a million documents costs minutes, not another full run.
+
 Run: .venv/bin/python -m benchmarks.incremental --docs 20000 [--server]
+     [--warehouse W --full-seconds S]
 """
 
 from __future__ import annotations
@@ -103,16 +108,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--server", action="store_true", help="every run against one Prefect server started beforehand"
     )
+    parser.add_argument("--warehouse", type=Path, default=None, help="a kept warehouse of this corpus")
+    parser.add_argument("--full-seconds", type=float, default=None, help="its cold run's time, seconds")
     args = parser.parse_args(argv)
+    if (args.warehouse is None) != (args.full_seconds is None):
+        parser.error("--warehouse and --full-seconds go together")
+    full = None if args.full_seconds is None else RunMeasure(args.full_seconds, 0, 0, "(kept warehouse)")
     print(f"machine: {machine()}")
     if not args.server:
-        print("\n".join(measure(args.docs, args.seed, args.timeout).report()))
+        print("\n".join(measure(args.docs, args.seed, args.timeout, args.warehouse, full).report()))
         return 0
     with local_server(fresh(WORK / "prefect-home")) as api_url:
         os.environ["PREFECT_API_URL"] = api_url  # the runs inherit it: no temporary server
         try:
             print(f"Prefect server: {api_url}")
-            print("\n".join(measure(args.docs, args.seed, args.timeout).report()))
+            print("\n".join(measure(args.docs, args.seed, args.timeout, args.warehouse, full).report()))
         finally:
             del os.environ["PREFECT_API_URL"]
     return 0
