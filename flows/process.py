@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.progress import Progress
 from flows.runners import (
@@ -97,7 +98,10 @@ def shards(files: pa.Table, size: int) -> list[pa.Table]:
     return [files.slice(i, size) for i in range(0, files.num_rows, size)]
 
 
-@task(name="scan-seeds", retries=2, retry_delay_seconds=1)
+# Tasks that must run every time take no cache key: Prefect's default key pickles and hashes every
+# input, here whole tables (the scan's 1M-row manifest: 3.6 s and a 1.3 GB spike of the flow process
+# in a one-new-file run after a million documents; the commit's tables alike).
+@task(name="scan-seeds", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def scan_task(seeds: Path, old_files: pa.Table) -> ScanPlan:
     """List the seeds folder against the last manifest (hashing only files whose size or mtime moved)."""
     return scan(seeds, old_files)
@@ -125,7 +129,7 @@ def shard_task(
     return process_shard(seed_files(batch, root), part, staging, run_id, common_lines, limits)
 
 
-@task(name="match-corpus")
+@task(name="match-corpus", cache_policy=NO_CACHE)
 def match_task(
     warehouse: Warehouse, version: Path, new_doc_ids: pa.Array, previous_pairs: pa.Table, staging: Path
 ) -> MatchResult:
@@ -152,7 +156,7 @@ def match_task(
     )
 
 
-@task(name="commit-version", retries=0)
+@task(name="commit-version", retries=0, cache_policy=NO_CACHE)
 def commit_task(
     warehouse: Warehouse,
     version: Path,
