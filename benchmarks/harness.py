@@ -11,6 +11,7 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ import psutil
 from benchmarks.gen_corpus import Params, generate
 
 PROJECT = Path(__file__).resolve().parent.parent
-ZHNEWS = PROJECT / ".venv" / "bin" / "zhnews"
+# `zhnews` as `python -m flows` run from this checkout: the checkout's own code comes first on the
+# path, so a benchmark copied into another worktree times that worktree's code (the console script
+# imports whatever the venv's editable install points at).
+ZHNEWS = (sys.executable, "-m", "flows")
 # Corpora and warehouses live outside the project (they reach gigabytes at 1M documents).
 WORK = Path(os.environ.get("ZHNEWS_BENCH_DIR", "/tmp/zhnews-bench"))
 # RSS is sampled this often (seconds): a shard lives for seconds, so a peak is not missed by much.
@@ -104,10 +108,10 @@ def tree_pss(proc: psutil.Process) -> int:
 def run_zhnews(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> RunMeasure:
     """Time one `zhnews run` (a fresh process: Prefect's start-up included) and sample its memory."""
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    cmd = [str(ZHNEWS), "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
+    cmd = [*ZHNEWS, "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
     started, wall_start = time.perf_counter(), time.time()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a pipe would fill on long runs
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True, cwd=PROJECT)
         ps = psutil.Process(proc.pid)
         peak = peak_pss = peak_flow = 0
         while proc.poll() is None:

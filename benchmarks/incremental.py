@@ -69,7 +69,8 @@ class Incremental:
             f"(target < {TARGET_SHARE:.0%}: {'met' if self.share < TARGET_SHARE else 'NOT met'}); "
             f"beyond the fixed start cost: {self.share_beyond_fixed:.1%} "
             f"({'met' if self.share_beyond_fixed < TARGET_SHARE else 'NOT met'}); "
-            f"peak RSS {mib(self.one_new.peak_rss)}",
+            f"peak tree PSS {mib(self.one_new.peak_pss)}, tree RSS {mib(self.one_new.peak_rss)}, "
+            f"flow process {mib(self.one_new.peak_flow)}",
             "phases of the one-new-file run:",
             *self.one_new.phase_lines(),
             f"  {self.one_new.summary.replace(chr(10), ' / ')}",

@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.harness import WORK, ZHNEWS, corpus, fresh, machine
+from benchmarks.harness import PROJECT, WORK, ZHNEWS, corpus, fresh, machine
 
 # Shards of 100 files give 30 tasks at 3,000 documents: enough that two workers stay busy to the
 # end (the last shard of one worker is at most ~3% of the run), few enough that the per-task cost
@@ -42,9 +42,11 @@ def subset(source: Path, docs: int, target: Path) -> Path:
 def timed_run(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> tuple[float, float]:
     """Wall seconds of one `zhnews run` and seconds of its shard phase (its last progress line)."""
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    cmd = [str(ZHNEWS), "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
+    cmd = [*ZHNEWS, "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
     started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False, cwd=PROJECT
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"zhnews run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
