@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,29 +138,29 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 def classify_entry(entry: os.DirEntry[str], root: Path) -> str | os.stat_result:
     """The stat of a readable regular file inside root, else why it is refused (one stat a file)."""
     if entry.is_symlink():
-        return classify(Path(entry.path), root)
-    try:
-        info = entry.stat()
-    except OSError:
-        return "unreadable"
-    if not stat.S_ISREG(info.st_mode):
-        return "not_a_regular_file"
-    return info
+        refusal = _link_refusal(Path(entry.path), root)
+        if refusal is not None:
+            return refusal
+    return _regular_file_stat(entry.stat)
 
 
-def classify(path: Path, root: Path) -> str | os.stat_result:
-    """The stat of a readable regular file inside root, else why it is refused (links resolved)."""
-    if path.is_symlink():
-        try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return "broken_symlink"
-        if not target.is_relative_to(root):
-            return "symlink_outside_seeds"
-        if target.is_dir():
-            return "symlinked_directory"
+def _link_refusal(path: Path, root: Path) -> str | None:
+    """Why a symbolic link is refused (broken, out of the seeds folder, a directory), or None."""
     try:
-        info = path.stat()
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "broken_symlink"
+    if not target.is_relative_to(root):
+        return "symlink_outside_seeds"
+    if target.is_dir():
+        return "symlinked_directory"
+    return None
+
+
+def _regular_file_stat(stat_of: Callable[[], os.stat_result]) -> str | os.stat_result:
+    """The stat (links followed) of a regular file, else why it is refused."""
+    try:
+        info = stat_of()
     except OSError:
         return "unreadable"
     if not stat.S_ISREG(info.st_mode):
