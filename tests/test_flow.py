@@ -85,6 +85,26 @@ def test_second_run_without_changes_reprocesses_nothing(seeds_dir: Path, warehou
     assert query(warehouse_dir, "select count(*) from runs") == [(2,)]
 
 
+def test_a_run_with_no_document_added_or_removed_keeps_the_match_tables(
+    seeds_dir: Path, warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing new (a file only touched, a new file rejected): no match step, the same tables."""
+    run(seeds_dir, warehouse_dir)
+    tables = ("doc_pairs", "events", "passage_links")
+    before = {t: query(warehouse_dir, f"select * from {t} order by all") for t in tables}
+    assert before["doc_pairs"]  # the seeds hold one overlapping pair: the carried tables are not empty
+
+    def no_match(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the match step ran ({len(args)} arguments, {sorted(kwargs)})")
+
+    monkeypatch.setattr("flows.process.match_corpus", no_match)
+    os.utime(seeds_dir / "001_f24825251813daa7.txt", ns=(1, 1))
+    (seeds_dir / "empty.txt").write_bytes(b"")
+    again = run(seeds_dir, warehouse_dir)
+    assert (again.files_unchanged, again.files_rejected, again.overlaps) == (5, 1, 1)
+    assert {t: query(warehouse_dir, f"select * from {t} order by all") for t in tables} == before
+
+
 def test_add_change_delete_between_runs(seeds_dir: Path, warehouse_dir: Path) -> None:
     first = run(seeds_dir, warehouse_dir)
     lines_before = dict(query(warehouse_dir, "select doc_id, count(*) from lines group by 1"))
