@@ -7,11 +7,10 @@ one shard. New files are not hashed here: the shard reads every byte anyway and 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,7 +150,13 @@ def classify_file(path: str, is_link: bool, root: Path) -> str | os.stat_result:
         refusal = _link_refusal(Path(path), root)
         if refusal is not None:
             return refusal
-    return _regular_file_stat(functools.partial(os.stat, path))
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "unreadable"
+    if not stat.S_ISREG(info.st_mode):
+        return "not_a_regular_file"
+    return info
 
 
 def _link_refusal(path: Path, root: Path) -> str | None:
@@ -165,17 +170,6 @@ def _link_refusal(path: Path, root: Path) -> str | None:
     if target.is_dir():
         return "symlinked_directory"
     return None
-
-
-def _regular_file_stat(stat_of: Callable[[], os.stat_result]) -> str | os.stat_result:
-    """The stat (links followed) of a regular file, else why it is refused."""
-    try:
-        info = stat_of()
-    except OSError:
-        return "unreadable"
-    if not stat.S_ISREG(info.st_mode):
-        return "not_a_regular_file"
-    return info
 
 
 REFUSAL_DETAIL = {
