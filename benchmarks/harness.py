@@ -105,10 +105,15 @@ def tree_pss(proc: psutil.Process) -> int:
     return total
 
 
+def run_command(seeds: Path, warehouse: Path, *extra: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one `zhnews run` (run it with cwd=PROJECT)."""
+    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    return [*ZHNEWS, "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra], env
+
+
 def run_zhnews(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> RunMeasure:
     """Time one `zhnews run` (a fresh process: Prefect's start-up included) and sample its memory."""
-    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    cmd = [*ZHNEWS, "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
+    cmd, env = run_command(seeds, warehouse, *extra)
     started, wall_start = time.perf_counter(), time.time()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a pipe would fill on long runs
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True, cwd=PROJECT)

@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.harness import PROJECT, WORK, ZHNEWS, corpus, fresh, machine
+from benchmarks.harness import PROJECT, WORK, corpus, fresh, machine, run_command
 
 # Shards of 100 files give 30 tasks at 3,000 documents: enough that two workers stay busy to the
 # end (the last shard of one worker is at most ~3% of the run), few enough that the per-task cost
@@ -41,8 +41,7 @@ def subset(source: Path, docs: int, target: Path) -> Path:
 
 def timed_run(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> tuple[float, float]:
     """Wall seconds of one `zhnews run` and seconds of its shard phase (its last progress line)."""
-    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    cmd = [*ZHNEWS, "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra]
+    cmd, env = run_command(seeds, warehouse, *extra)
     started = time.perf_counter()
     done = subprocess.run(
         cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False, cwd=PROJECT
