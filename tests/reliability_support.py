@@ -121,3 +121,8 @@ def hostile_batch(items: Sequence[str], context: None, progress: Callable[[int],
         out.append(hostile_item(item, context))
     progress(len(items))
     return out
+
+
+def pid_batch(items: Sequence[str], context: None, progress: Callable[[int], None]) -> list[object]:
+    """A batch function that says which process ran it, after running its items as hostile_batch."""
+    return [os.getpid(), *hostile_batch(items, context, progress)]

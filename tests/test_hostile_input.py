@@ -14,8 +14,15 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 import duckdb
+import psutil
 import pytest
-from reliability_support import cli_env, hostile_batch, prefect_api_fixture, run_zhnews  # noqa: F401
+from reliability_support import (  # noqa: F401
+    cli_env,
+    hostile_batch,
+    pid_batch,
+    prefect_api_fixture,
+    run_zhnews,
+)
 
 from flows.scan import SeedFile, scan, seed_files
 from flows.shard import (
@@ -27,7 +34,7 @@ from flows.shard import (
     process_shard,
     read_stable,
 )
-from flows.watchdog import BatchError, TimedOut, run_batch
+from flows.watchdog import BatchError, TimedOut, run_batch, stop_forkserver
 
 ZH = (
     "国务院新闻办公室今天举行发布会，介绍今年前三季度国民经济运行情况。"
@@ -384,6 +391,58 @@ def test_batch_error_outside_items_fails_the_batch() -> None:
     """An exception the batch does not handle per item fails it as a whole (the task may retry)."""
     with pytest.raises(BatchError, match="ValueError: bad item"):
         run_batch(hostile_batch, ["ok", "raise"], None, 2.0)
+
+
+def test_consecutive_batches_share_one_child() -> None:
+    """A child that finished a batch serves the next one: no new start and no cold heap per shard."""
+    stop_forkserver()
+    first = run_batch(pid_batch, ["a"], None, 2.0).result
+    second = run_batch(pid_batch, ["b"], None, 2.0).result
+    assert first[1:] == ["A"] and second[1:] == ["B"]
+    assert first[0] == second[0] != os.getpid()
+
+
+def test_a_child_that_overran_or_raised_is_replaced_or_kept() -> None:
+    """A killed child is not reused; one whose batch raised is (it is still healthy)."""
+    stop_forkserver()
+    before = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    with pytest.raises(BatchError):
+        run_batch(pid_batch, ["raise"], None, 2.0)
+    after_error = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    outcome = run_batch(pid_batch, ["hang", "a"], None, 0.5)
+    assert outcome.result[1:] == ["A"] and list(outcome.failures) == [0]
+    assert after_error == before
+    assert outcome.result[0] != before
+    assert not psutil.pid_exists(before)
+
+
+def test_a_child_ends_after_its_share_of_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.watchdog
+
+    stop_forkserver()
+    monkeypatch.setattr(flows.watchdog, "WORKER_BATCHES", 2)
+    pids = [run_batch(pid_batch, ["a"], None, 2.0).result[0] for _ in range(3)]
+    assert pids[0] == pids[1] != pids[2]
+    assert not psutil.pid_exists(pids[0])
+
+
+def test_a_child_killed_while_idle_is_replaced() -> None:
+    """Something outside killed the idle child (the OOM killer): the next batch still runs."""
+    stop_forkserver()
+    first = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    psutil.Process(first).kill()
+    psutil.Process(first).wait(5)
+    second = run_batch(pid_batch, ["b"], None, 2.0).result
+    assert second[1:] == ["B"] and second[0] != first
+
+
+def test_stopping_the_forkserver_stops_the_idle_children() -> None:
+    """The match step, a run's peak, gets the memory the children held."""
+    stop_forkserver()
+    child = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    assert psutil.pid_exists(child)
+    stop_forkserver()
+    assert not psutil.pid_exists(child)
 
 
 def test_batch_in_a_daemonic_process_checks_after_the_item(monkeypatch: pytest.MonkeyPatch) -> None:
