@@ -3,9 +3,10 @@ it starts, and is killed when one item takes too long.
 
 `signal.setitimer` only works in the main thread and Prefect runs tasks in threads, so a deadline
 that can interrupt pure-Python or C code (a regex that backtracks, a detector on a huge file) needs
-its own process. The whole batch (a shard) runs in one child and sends back one small result, so the
-common path pays one message per item, not a pickled document per item. An item that overruns or
-kills the child costs a kill and a rerun of the batch without that item.
+its own process. The whole batch (a shard) runs in one child and sends back one small result; the
+child writes the number of the item it is on to shared memory, which the parent looks at a few times
+a second, so the common path pays no message and no pickled document per item. An item that overruns
+or kills the child costs a kill and a rerun of the batch without that item.
 
 Children are kept between batches (`_Workers`): a child forked for every batch paid its start and
 the first touch of its whole heap every time (a 1,000-file shard: 1.24-1.28 s in a new child against
@@ -14,6 +15,7 @@ the first touch of its whole heap every time (a 1,000-file shard: 1.24-1.28 s in
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import multiprocessing.forkserver as forkserver
@@ -25,6 +27,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Generic, TypeVar
 
+Position = ctypes.c_int64  # the shared number of the item a child is on
 Item = TypeVar("Item")
 Context = TypeVar("Context")
 Result = TypeVar("Result")
@@ -37,9 +40,15 @@ _MP = multiprocessing.get_context("forkserver")
 # A child imports the transforms once (1-3 s measured here, ~10 s on a loaded 2-core box); two
 # minutes without its first message means it is stuck, not slow.
 WORKER_START_SECONDS = 120.0
-# While the child finishes a batch (building and writing its tables) it is only checked for life
-# this often; that phase is linear in the batch and has no per-item deadline.
-LIVENESS_POLL_SECONDS = 1.0
+# How long a child is given to end once its pipe is closed before it is killed.
+STOP_GRACE_SECONDS = 1.0
+# The parent looks at the child's position this often (or DEADLINE_TICKS times within a short
+# deadline): an overrun is seen at most one look late, and four looks a second per shard cost nothing,
+# where a message per item cost the child and the flow process 2-3 CPU s over 20,000 files.
+PROGRESS_POLL_SECONDS = 0.25
+DEADLINE_TICKS = 10
+# The position before the child starts the first item of a batch.
+NOT_STARTED = -1
 # A child serves this many batches, then ends and the next batch forks a new one: a bound on what a
 # long-lived heap may gather, at one child start in WORKER_BATCHES batches.
 WORKER_BATCHES = 50
@@ -72,25 +81,34 @@ class BatchError(RuntimeError):
 
 
 def _serve(
-    conn: Connection, fn: BatchFn[object, object, object], items: list[object], context: object
+    conn: Connection,
+    position: Position,
+    fn: BatchFn[object, object, object],
+    items: list[object],
+    context: object,
 ) -> None:
-    """Child: run the batch, announcing each item, then send ("done", result) or ("error", text)."""
+    """Child: run the batch, writing each item's number to `position` as it starts, then send
+    ("done", result) or ("error", text)."""
+
+    def progress(k: int) -> None:
+        position.value = k
+
     try:
-        result = fn(items, context, lambda k: conn.send(("item", k)))
+        result = fn(items, context, progress)
     except Exception as error:  # reported to the parent, which raises BatchError
         conn.send(("error", f"{type(error).__name__}: {error}"))
         return
     conn.send(("done", result))
 
 
-def _serve_batches(conn: Connection) -> None:
+def _serve_batches(conn: Connection, position: Position) -> None:
     """Child: serve the batches the parent sends, one after another, until it closes the pipe."""
     while True:
         try:
             fn, items, context = conn.recv()
         except (EOFError, OSError):
             return
-        _serve(conn, fn, items, context)
+        _serve(conn, position, fn, items, context)
 
 
 @dataclass
@@ -99,12 +117,13 @@ class _Worker:
 
     process: BaseProcess
     conn: Connection
+    position: Position
     batches: int = 0
 
     def stop(self) -> None:
         """Close its pipe (an idle child then returns), or kill it if it does not end."""
         self.conn.close()
-        self.process.join(LIVENESS_POLL_SECONDS)
+        self.process.join(STOP_GRACE_SECONDS)
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
@@ -112,10 +131,11 @@ class _Worker:
 
 def _start_worker() -> _Worker:
     parent, child = _MP.Pipe(duplex=True)
-    process = _MP.Process(target=_serve_batches, args=(child,), daemon=True)
+    position: Position = _MP.RawValue(ctypes.c_int64, NOT_STARTED)
+    process = _MP.Process(target=_serve_batches, args=(child, position), daemon=True)
     process.start()
     child.close()
-    return _Worker(process, parent)
+    return _Worker(process, parent, position)
 
 
 class _Workers:
@@ -213,38 +233,30 @@ def _attempt(
     """One child over the items: its result, or the position of the item that overran or crashed."""
     worker = _send_batch((fn, items, context))
     conn, process = worker.conn, worker.process
-    current: int | None = None
-    started = time.monotonic()
+    tick = min(PROGRESS_POLL_SECONDS, seconds / DEADLINE_TICKS)
+    current, started = NOT_STARTED, time.monotonic()
     kept = False
     try:
         while True:
-            finishing = current is not None and current >= len(items)
-            wait = (
-                WORKER_START_SECONDS if current is None else LIVENESS_POLL_SECONDS if finishing else seconds
-            )
-            if not conn.poll(wait):
-                if finishing and process.is_alive():
-                    continue
-                if current is None or finishing:
-                    raise BatchError(f"the worker process gave no sign of life for {wait:g} s")
-                process.kill()
-                return current, TimedOut(time.monotonic() - started)
-            try:
-                kind, value = conn.recv()
-            except (EOFError, OSError):
-                process.join()
-                detail = f"the worker process died (exit code {process.exitcode})"
-                if current is None or finishing:
-                    raise BatchError(detail) from None
-                return current, Crashed(detail)
-            if kind == "item":
-                current, started = int(value), time.monotonic()  # type: ignore[call-overload]
-            elif kind == "done":
-                kept = True
-                return value  # type: ignore[no-any-return]
-            else:
-                kept = True  # the batch raised; the child itself is fine
+            if conn.poll(tick):
+                try:
+                    kind, value = conn.recv()
+                except (EOFError, OSError):
+                    return _died(worker, len(items))
+                kept = True  # the child finished the batch, or the batch raised: either way it is fine
+                if kind == "done":
+                    return value  # type: ignore[no-any-return]
                 raise BatchError(str(value))
+            now, seen = time.monotonic(), int(worker.position.value)
+            if seen != current:
+                current, started = seen, now
+            elif not process.is_alive():
+                return _died(worker, len(items))
+            elif current == NOT_STARTED and now - started > WORKER_START_SECONDS:
+                raise BatchError(f"the worker process gave no sign of life for {WORKER_START_SECONDS:g} s")
+            elif 0 <= current < len(items) and now - started > seconds:
+                process.kill()
+                return current, TimedOut(now - started)
     finally:
         if kept:
             _WORKERS.put_back(worker)
@@ -252,9 +264,20 @@ def _attempt(
             worker.stop()
 
 
+def _died(worker: _Worker, items: int) -> tuple[int, Crashed]:
+    """The child is gone: the item it was on crashed it, or the batch fails if it was on none."""
+    worker.process.join()
+    detail = f"the worker process died (exit code {worker.process.exitcode})"
+    current = int(worker.position.value)
+    if not 0 <= current < items:
+        raise BatchError(detail)
+    return current, Crashed(detail)
+
+
 def _send_batch(batch: tuple[object, ...]) -> _Worker:
     """A child that took the batch: an idle one, or a new one if the idle one's pipe broke."""
     worker = _WORKERS.take()
+    worker.position.value = NOT_STARTED
     try:
         worker.conn.send(batch)
     except OSError:  # it died while idle (killed from outside): one new child, as before pools

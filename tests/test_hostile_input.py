@@ -376,6 +376,9 @@ def test_time_limit_through_the_flow(seeds_dir: Path, warehouse_dir: Path) -> No
         (["die", "ok"], ["OK"], {0: "Crashed"}),
         (["ok", "hang", "ok"], ["OK", "OK"], {1: "TimedOut"}),
         (["hang", "die", "ok"], ["OK"], {0: "TimedOut", 1: "Crashed"}),
+        # many items within one look of the parent: the one it blames is still the one that hung
+        (["ok"] * 500 + ["hang", "ok"], ["OK"] * 501, {500: "TimedOut"}),
+        (["ok"] * 500 + ["die", "ok"], ["OK"] * 501, {500: "Crashed"}),
     ],
 )
 def test_batch_survives_items_that_hang_or_kill_the_worker(
