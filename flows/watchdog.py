@@ -8,9 +8,11 @@ child writes the number of the item it is on to shared memory, which the parent 
 a second, so the common path pays no message and no pickled document per item. An item that overruns
 or kills the child costs a kill and a rerun of the batch without that item.
 
-Children are kept between batches (`_Workers`): a child forked for every batch paid its start and
-the first touch of its whole heap every time (a 1,000-file shard of generated pages: 1.24-1.42 s in
-a new child, 0.88 s in one that had built a shard before; a 20k run's shard phase 11.8-12.7 ->
+Children are kept between batches (`_Workers`) from `prestart` to `stop_forkserver`, so only by a
+process that stops them when its batches are done (the flow's, with the thread runner; in a process
+pool's workers a child serves one batch): a child forked for every batch paid its start and the
+first touch of its whole heap every time (a 1,000-file shard of generated pages: 1.24-1.42 s in a
+new child, 0.88 s in one that had built a shard before; a 20k run's shard phase 11.8-12.7 ->
 10.4-10.8 s).
 """
 
@@ -148,6 +150,7 @@ class _Workers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
+        self.keeping = False  # from prestart to stop_forkserver
 
     def take(self) -> _Worker:
         """An idle child whose pipe is still open, else a new one."""
@@ -160,18 +163,20 @@ class _Workers:
         return _start_worker()
 
     def put_back(self, worker: _Worker) -> None:
-        """Keep a child that finished its batch cleanly, unless it has served its share."""
+        """Keep a child that finished its batch cleanly, unless it has served its share or no one
+        would stop it."""
         worker.batches += 1
-        if worker.batches >= WORKER_BATCHES:
-            worker.stop()
-            return
         with self._lock:
-            self._idle.append(worker)
+            if self.keeping and worker.batches < WORKER_BATCHES:
+                self._idle.append(worker)
+                return
+        worker.stop()
 
     def stop_all(self) -> None:
-        """Stop every idle child (the memory they hold goes back before the match step)."""
+        """Stop every idle child and keep none from now on (their memory goes back before the match)."""
         with self._lock:
             idle, self._idle = self._idle, []
+            self.keeping = False
         for worker in idle:
             worker.stop()
 
@@ -185,12 +190,14 @@ def prestart(preload: Sequence[str]) -> None:
     """Start the forkserver and its preload now, so that the first batch does not wait for them.
 
     Returns at once: the server imports the preload while the caller goes on (the flow scans the
-    seeds meanwhile); later batches fork from it as usual.
+    seeds meanwhile); later batches fork from it as usual, and their children are kept for the next
+    batches until stop_forkserver.
     """
     if _MP.current_process().daemon:
         return
     _MP.set_forkserver_preload(list(preload))
     forkserver.ensure_running()
+    _WORKERS.keeping = True
 
 
 def stop_forkserver() -> None:

@@ -34,7 +34,7 @@ from flows.shard import (
     process_shard,
     read_stable,
 )
-from flows.watchdog import BatchError, TimedOut, run_batch, stop_forkserver
+from flows.watchdog import BatchError, TimedOut, prestart, run_batch, stop_forkserver
 
 ZH = (
     "国务院新闻办公室今天举行发布会，介绍今年前三季度国民经济运行情况。"
@@ -399,6 +399,7 @@ def test_batch_error_outside_items_fails_the_batch() -> None:
 def test_consecutive_batches_share_one_child() -> None:
     """A child that finished a batch serves the next one: no new start and no cold heap per shard."""
     stop_forkserver()
+    prestart(())
     first = run_batch(pid_batch, ["a"], None, 2.0).result
     second = run_batch(pid_batch, ["b"], None, 2.0).result
     assert first[1:] == ["A"] and second[1:] == ["B"]
@@ -408,6 +409,7 @@ def test_consecutive_batches_share_one_child() -> None:
 def test_a_child_that_overran_or_raised_is_replaced_or_kept() -> None:
     """A killed child is not reused; one whose batch raised is (it is still healthy)."""
     stop_forkserver()
+    prestart(())
     before = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     with pytest.raises(BatchError):
         run_batch(pid_batch, ["raise"], None, 2.0)
@@ -423,6 +425,7 @@ def test_a_child_ends_after_its_share_of_batches(monkeypatch: pytest.MonkeyPatch
     import flows.watchdog
 
     stop_forkserver()
+    prestart(())
     monkeypatch.setattr(flows.watchdog, "WORKER_BATCHES", 2)
     pids = [run_batch(pid_batch, ["a"], None, 2.0).result[0] for _ in range(3)]
     assert pids[0] == pids[1] != pids[2]
@@ -432,6 +435,7 @@ def test_a_child_ends_after_its_share_of_batches(monkeypatch: pytest.MonkeyPatch
 def test_a_child_killed_while_idle_is_replaced() -> None:
     """Something outside killed the idle child (the OOM killer): the next batch still runs."""
     stop_forkserver()
+    prestart(())
     first = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     psutil.Process(first).kill()
     psutil.Process(first).wait(5)
@@ -440,12 +444,25 @@ def test_a_child_killed_while_idle_is_replaced() -> None:
 
 
 def test_stopping_the_forkserver_stops_the_idle_children() -> None:
-    """The match step, a run's peak, gets the memory the children held."""
+    """The match step, a run's peak, gets the memory the children held; later batches keep none."""
     stop_forkserver()
+    prestart(())
     child = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     assert psutil.pid_exists(child)
     stop_forkserver()
     assert not psutil.pid_exists(child)
+    after = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    assert after != child and not psutil.pid_exists(after)
+
+
+def test_without_prestart_a_child_serves_one_batch() -> None:
+    """A process that did not prestart the forkserver (a process pool's worker) would not stop
+    idle children before the match step: it keeps none."""
+    stop_forkserver()
+    first = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    second = run_batch(pid_batch, ["b"], None, 2.0).result[0]
+    assert first != second
+    assert not psutil.pid_exists(first) and not psutil.pid_exists(second)
 
 
 def test_batch_in_a_daemonic_process_checks_after_the_item(monkeypatch: pytest.MonkeyPatch) -> None:
