@@ -36,10 +36,12 @@ from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
 from warehouse.store import Warehouse
 
-# Files per shard: each shard is one Prefect task (5-10 ms of orchestration) and one forked child
-# that faults in its own memory (~100 MB, 0.1-0.2 CPU s). Measured on 20,000 generated files, 2
-# workers: shard phase 14.2 s at 500 files a shard, 11.0 s at 1,000, 10.9 s at 2,000, while a
-# child's peak RSS goes 265 -> 278 -> 376 MB; 1,000 takes the time without the memory.
+# Files per shard: each shard is one Prefect task (5-10 ms of orchestration), a result record and a
+# Parquet file per table, and a child holds one shard's rows at a time. Measured on 20,000 generated
+# files, 2 workers, when every shard forked a new child (~100 MB faulted in, 0.1-0.2 CPU s): shard
+# phase 14.2 s at 500 files a shard, 11.0 s at 1,000, 10.9 s at 2,000, while a child's peak RSS goes
+# 265 -> 278 -> 376 MB; 1,000 takes the time without the memory. Children now serve shard after
+# shard (flows/watchdog.py), which takes the start cost off but leaves the files and the memory.
 DEFAULT_SHARD_SIZE = 1000
 # A normalised line found in at least this many documents is site chrome (cc_net-style); five
 # keeps a quote shared by a handful of reports of one event from counting.

@@ -36,16 +36,17 @@ DEFAULT_RUNNER = "threads"
 ENV_RUNNER = "ZHNEWS_RUNNER"
 ENV_DASK_ADDRESS = "ZHNEWS_DASK_ADDRESS"
 ENV_WORKERS = "ZHNEWS_WORKERS"
-# Each shard runs in its own watched child process (flows/watchdog.py), so threads do use every
-# core; one more than the cores keeps a child starting while the others work. Measured on 20,000
-# files, 1,000 a shard, 2 cores: shard phase 11.0 s with 2 threads, 11.1 s with 3, 12.8 s with 4
-# (children compete for the cores), and each thread holds one shard in memory.
-EXTRA_THREADS = 1
 
 
+# Each shard runs in a watched child process (flows/watchdog.py), so threads do use every core: one
+# thread a core. A third thread on 2 cores paid off while every shard forked a new child (one child
+# started while the others worked: 11.0 s with 2 threads, 11.1 s with 3 at 20,000 files); since
+# children serve shard after shard it only makes three children share two cores: shard phase
+# 9.5-12.8 s (mean 11.0) with 2 threads against 10.9-12.5 s (mean 11.7) with 3 in six alternated
+# pairs of full 20k runs, and one child (~250 MB) less.
 def default_threads() -> int:
-    """Threads of the default runner: one per core plus one."""
-    return (os.cpu_count() or 1) + EXTRA_THREADS
+    """Threads of the default runner: one per core."""
+    return os.cpu_count() or 1
 
 
 # Cache folders under the warehouse root: shard outputs (Parquet) and Prefect's result records.

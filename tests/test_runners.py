@@ -102,11 +102,11 @@ def test_make_task_runner_kinds() -> None:
     assert local.cluster_kwargs == {"n_workers": 2, "threads_per_worker": 1, "processes": True}
 
 
-def test_default_threads_are_one_more_than_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_threads_are_one_a_core(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert make_task_runner(RunnerChoice("threads"))._max_workers == 3
-    monkeypatch.setattr(os, "cpu_count", lambda: None)
     assert make_task_runner(RunnerChoice("threads"))._max_workers == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert make_task_runner(RunnerChoice("threads"))._max_workers == 1
 
 
 @pytest.mark.usefixtures("prefect_harness")
