@@ -213,3 +213,22 @@ def test_partitions(groups: int, parts: int) -> None:
 )
 def test_doc_passes(rows: int, passes: int) -> None:
     assert matching._doc_passes(rows) == passes
+
+
+def test_one_pass_and_three_pass_incremental_runs_agree(
+    tmp_path: Path, bodies: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few new documents take one pass over the stored band lists (copies dropped among the rows
+    in their buckets), more take three; both keep the same passages, so the results are equal."""
+    lines = bodies["003.txt"].splitlines()
+    # a copy of passages inside one old and one new document: each keeps its first copy only
+    docs = {**bodies, "copies.txt": "\n".join([*lines[:6], *lines[:3], *lines[6:9]])}
+    new = {"001.txt", "repost3.txt", "copies.txt"}
+    path_old = write_passages(tmp_path, "old", {k: v for k, v in docs.items() if k not in new})
+    path_new = write_passages(tmp_path, "new", {k: docs[k] for k in sorted(new)})
+    one_pass = match_corpus([path_old, path_new], documents_table(docs), new, None)
+    monkeypatch.setattr(matching, "ONE_PASS_MAX_NEW", 0)
+    three_pass = match_corpus([path_old, path_new], documents_table(docs), new, None)
+    assert_same(one_pass, three_pass)
+    assert one_pass.stats == three_pass.stats
+    assert ("003.txt", "copies.txt") in {(r["doc_a"], r["doc_b"]) for r in one_pass.doc_pairs.to_pylist()}
