@@ -536,8 +536,9 @@ def _same_passages(con: duckdb.DuckDBPyConnection, n_new: int, n_docs: int, full
     a new document holds), each row with its passage's holder count and whether its document leads
     it. Returns an upper bound of the pairs they make."""
     cap = bucket_cap(n_docs)
-    # the band lists are read once for their hash; a document's kept passages are distinct, so a
-    # passage's rows are its documents
+    # the passages' hashes read once (every kept passage's, or on a run of a few new documents those
+    # in their buckets, which hold every passage identical to a new one); a document's kept passages
+    # are distinct, so a passage's rows are its documents
     con.execute("CREATE OR REPLACE TEMP TABLE passage_ph AS SELECT dn, passage_no, ph FROM kept_ph")
     touched = "" if full_scan else f"WHERE ph IN (SELECT ph FROM passage_ph WHERE dn < {n_new})"
     # counts first (a plain aggregate spills; one with a list per passage of the corpus ran out of
