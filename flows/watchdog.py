@@ -40,8 +40,8 @@ BatchFn = Callable[[Sequence[Item], Context, Progress], Result]
 # forkserver: children fork from a clean single-threaded server, never from the threaded flow
 # process (forking a process that runs Prefect's event-loop threads can deadlock the child).
 _MP = multiprocessing.get_context("forkserver")
-# A child imports the transforms once (1-3 s measured here, ~10 s on a loaded 2-core box); two
-# minutes without its first message means it is stuck, not slow.
+# A new child imports the transforms once (1-3 s measured here, ~10 s on a loaded 2-core box); two
+# minutes before it starts the batch's first item means it is stuck, not slow.
 WORKER_START_SECONDS = 120.0
 # How long a child is given to end once its pipe is closed before it is killed.
 STOP_GRACE_SECONDS = 1.0
