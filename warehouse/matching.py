@@ -513,8 +513,11 @@ def _collect_bands(con: duckdb.DuckDBPyConnection, n_new: int, full_scan: bool, 
             ).fetchall()[0][0]
         )
         # rare and common buckets apart: the candidate passes read the rare ones only (at 1M
-        # generated documents 158M of the 533M rows of buckets of two or more documents)
-        for kind, test in (("rare", "<="), ("common", ">")):
+        # generated documents 158M of the 533M rows of buckets of two or more documents); the
+        # common ones only give a full scan its passages' bucket sizes (_df_from_hot), so an
+        # incremental run does not write them (1,000 new of 1M documents: most of their rows)
+        kinds = (("rare", "<="), ("common", ">")) if full_scan else (("rare", "<="),)
+        for kind, test in kinds:
             con.execute(
                 f"COPY (SELECT s.dn, s.passage_no, s.h, b.n_docs FROM {source} s "
                 f"JOIN range_bucket b USING (h) WHERE b.n_docs {test} {RARE_BUCKET_DOCS}) "
