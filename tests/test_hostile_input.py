@@ -396,20 +396,28 @@ def test_batch_error_outside_items_fails_the_batch() -> None:
         run_batch(hostile_batch, ["ok", "raise"], None, 2.0)
 
 
-def test_consecutive_batches_share_one_child() -> None:
-    """A child that finished a batch serves the next one: no new start and no cold heap per shard."""
+@pytest.fixture(name="kept_children")
+def kept_children_fixture() -> Iterator[None]:
+    """A fresh forkserver that keeps children, as the flow's prestart does; stopped afterwards, so no
+    later test inherits its children or its empty preload."""
     stop_forkserver()
     prestart(())
+    yield
+    stop_forkserver()
+
+
+@pytest.mark.usefixtures("kept_children")
+def test_consecutive_batches_share_one_child() -> None:
+    """A child that finished a batch serves the next one: no new start and no cold heap per shard."""
     first = run_batch(pid_batch, ["a"], None, 2.0).result
     second = run_batch(pid_batch, ["b"], None, 2.0).result
     assert first[1:] == ["A"] and second[1:] == ["B"]
     assert first[0] == second[0] != os.getpid()
 
 
+@pytest.mark.usefixtures("kept_children")
 def test_a_child_that_overran_or_raised_is_replaced_or_kept() -> None:
     """A killed child is not reused; one whose batch raised is (it is still healthy)."""
-    stop_forkserver()
-    prestart(())
     before = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     with pytest.raises(BatchError):
         run_batch(pid_batch, ["raise"], None, 2.0)
@@ -421,21 +429,19 @@ def test_a_child_that_overran_or_raised_is_replaced_or_kept() -> None:
     assert not psutil.pid_exists(before)
 
 
+@pytest.mark.usefixtures("kept_children")
 def test_a_child_ends_after_its_share_of_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     import flows.watchdog
 
-    stop_forkserver()
-    prestart(())
     monkeypatch.setattr(flows.watchdog, "WORKER_BATCHES", 2)
     pids = [run_batch(pid_batch, ["a"], None, 2.0).result[0] for _ in range(3)]
     assert pids[0] == pids[1] != pids[2]
     assert not psutil.pid_exists(pids[0])
 
 
+@pytest.mark.usefixtures("kept_children")
 def test_a_child_killed_while_idle_is_replaced() -> None:
     """Something outside killed the idle child (the OOM killer): the next batch still runs."""
-    stop_forkserver()
-    prestart(())
     first = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     psutil.Process(first).kill()
     psutil.Process(first).wait(5)
@@ -443,10 +449,9 @@ def test_a_child_killed_while_idle_is_replaced() -> None:
     assert second[1:] == ["B"] and second[0] != first
 
 
+@pytest.mark.usefixtures("kept_children")
 def test_stopping_the_forkserver_stops_the_idle_children() -> None:
     """The match step, a run's peak, gets the memory the children held; later batches keep none."""
-    stop_forkserver()
-    prestart(())
     child = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     assert psutil.pid_exists(child)
     stop_forkserver()
