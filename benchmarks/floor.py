@@ -10,6 +10,7 @@ warm-up (as benchmarks.shard_profile measures):
   (MinHash bands: the match step's input) of as much text as the real run signs (each file's cleaned
   body, made before the timing), write the text and passage tables to Parquet;
 - build_shard: the real shard work (skeleton plus every rule).
+Python's cycle collector is paused in both, as build_shard pauses it.
 Then, with --warehouse (a stored run of the same corpus), the match step over it (wall time: it
 uses every core), and what the whole run would take if the rules cost nothing: the skeleton spread
 over the cores plus the match step, as a ratio of the baseline.
@@ -36,7 +37,7 @@ from benchmarks.harness import DEFAULT_SEED, corpus
 from benchmarks.match_profile import inputs
 from benchmarks.shard_profile import CORPUS_DOCS, WARMUP_FILES, opencc_seconds, seed_files, shard_seconds
 from flows.scan import SeedFile
-from flows.shard import Cleaned, Limits, ShardJob, clean_file
+from flows.shard import Cleaned, Limits, ShardJob, clean_file, cycle_collection_paused
 from transforms.decode import decode_bytes, sniff_format
 from transforms.overlap import passage_rows_batch
 from warehouse.matching import match_corpus
@@ -71,7 +72,7 @@ def bodies(files: Sequence[SeedFile]) -> dict[str, str]:
 def skeleton_seconds(files: Sequence[SeedFile], signed: dict[str, str]) -> float:
     """CPU seconds of the rule-free pipeline over the files (see the module's docstring)."""
     converter = opencc.OpenCC("t2s")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, cycle_collection_paused():
         started = time.process_time()
         ids: list[str] = []
         texts: list[str] = []

@@ -258,7 +258,7 @@ def _failure_outcome(seed: SeedFile, failure: TimedOut | Crashed, limits: Limits
 
 
 @contextlib.contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
+def cycle_collection_paused() -> Iterator[None]:
     """Python's cycle collector off while a shard is built: it finds nothing there and costs time.
 
     Cleaning makes no reference cycles (gc.collect() after 2,000 generated documents and the 66 dev
@@ -276,7 +276,7 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[int], None]) -> ShardResult:
     """Clean every file of the shard, sign all passages in one batch, write the shard's tables."""
     result = ShardResult(job.part)
