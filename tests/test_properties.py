@@ -39,8 +39,8 @@ HTML_TEXT = st.lists(
 
 # Code points that are not CJK ideographs or compatibility ideographs (what OpenCC converts).
 NON_CJK = st.characters(
-    blacklist_categories=("Cs",),
-    blacklist_characters="".join(chr(c) for c in range(0x2E80, 0x2FE0)),  # CJK and Kangxi radicals
+    exclude_categories=["Cs"],
+    exclude_characters="".join(chr(c) for c in range(0x2E80, 0x2FE0)),  # CJK and Kangxi radicals
 ).filter(
     lambda ch: (
         not (
@@ -126,7 +126,7 @@ def annotated(draw: st.DrawFn) -> tuple[str, str]:
     """A character with a parenthesised latin run after it, and what repair must leave of it."""
     char = draw(CJK)
     readings = sorted(_readings(char))
-    if readings and draw(st.booleans()):
+    if bool(readings) and draw(st.booleans()):
         return f"{char}({draw(st.sampled_from(readings))})", char
     latin = draw(st.text(st.sampled_from(PINYIN_LETTERS), min_size=1, max_size=7))
     bracket = draw(st.sampled_from(["()", "（）"]))
