@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.gen_corpus import Params, generate
+from benchmarks.gen_corpus import GENERATOR_VERSION, Params, generate
 
 PROJECT = Path(__file__).resolve().parent.parent
 # `zhnews` as `python -m flows` run from this checkout: the checkout's own code comes first on the
@@ -65,9 +65,10 @@ class RunMeasure:
 
 
 def corpus(docs: int, seed: int = DEFAULT_SEED, line_truth: bool = True) -> Path:
-    """A generated corpus of `docs` documents, made once and reused (keyed by size and seed)."""
+    """A generated corpus of `docs` documents, made once and reused (keyed by size and seed; made
+    again when an earlier generator made it)."""
     out = WORK / f"corpus-{docs}-{seed}"
-    if not (out / "manifest.json").exists():
+    if not (out / "manifest.json").exists() or manifest(out).get("generator") != GENERATOR_VERSION:
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         started = time.perf_counter()

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 
-from benchmarks.gen_corpus import CHARTER_PHRASES, HEADLINE_MAX_CHARS, Params, doc_id, generate, redraw_digits
+from benchmarks.gen_corpus import (
+    CHARTER_PHRASES,
+    GENERATOR_VERSION,
+    HEADLINE_MAX_CHARS,
+    Params,
+    doc_id,
+    generate,
+    redraw_digits,
+    sentence,
+)
 from transforms.pinyin import strip_annotations
 from transforms.script import to_simplified
 
@@ -49,15 +59,16 @@ def test_manifest_counts_golden(corpus: Path) -> None:
     assert manifest["docs"] == DOCS
     assert manifest["real_clauses"] == 599  # article clauses; charter clauses go to profiles
     assert manifest["charter_clauses"] == 26  # real and model-made clauses with a charter phrase
+    assert manifest["generator"] == GENERATOR_VERSION
     assert manifest["counts"] == {
-        "duplicate": 8,
-        "overlap": 6,
-        "html": 40,
-        "traditional": 55,
-        "pinyin": 20,
-        "gbk": 19,
-        "big5": 9,
-        "side": 15,
+        "duplicate": 6,
+        "overlap": 10,
+        "html": 30,
+        "traditional": 54,
+        "pinyin": 13,
+        "gbk": 15,
+        "big5": 11,
+        "side": 22,
     }
 
 
@@ -126,3 +137,26 @@ def test_headlines_are_short_and_body_lines_carry_no_charter_phrase(corpus: Path
                 assert len(plain.strip()) <= HEADLINE_MAX_CHARS, plain
             if line["label"] == "body":
                 assert not any(phrase in plain for phrase in CHARTER_PHRASES), plain
+
+
+# Clauses without digits (sentence() redraws every digit), told apart by one character.
+TOPIC = [f"话题分句{chr(0x4E00 + i)}" for i in range(40)]
+POOL = [f"其他分句{chr(0x5E00 + i)}" for i in range(1000)]
+
+
+@pytest.mark.parametrize(
+    ("share", "max_topic", "expected_topic_clauses"),
+    [
+        (1.0, 1, {1}),  # after the lead: one topic clause however likely, the rest from the pool
+        (1.0, 5, {3, 4, 5}),  # the lead: every clause from the topic (3-5 clauses a sentence)
+        (0.0, 5, {0}),
+    ],
+)
+def test_sentence_topic_clauses(share: float, max_topic: int, expected_topic_clauses: set[int]) -> None:
+    rng = random.Random(5)
+    counts = set()
+    for _ in range(200):
+        text = sentence(rng, POOL, "，", TOPIC, share, max_topic)
+        assert text.endswith("。")
+        counts.add(sum(part in TOPIC for part in text[:-1].split("，")))
+    assert counts == expected_topic_clauses
