@@ -23,6 +23,10 @@ from transforms.sidetext import (
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 PAGES = Path(__file__).resolve().parent / "pages" / "side"
+# What follows a profile heading on the fixtures: the organisation's defining sentence.
+PROFILE_SENTENCE = (
+    "中国仪器仪表标准化学会是由从事仪器仪表标准化工作的单位自愿组成的全国性、非营利性社会团体。"
+)
 
 # The pipeline removes pinyin annotations before this step; the seeds that carry them are
 # prepared the same way here so the test does not depend on another module's progress.
@@ -244,7 +248,7 @@ def test_spans_stay_inside_and_leave_the_lead(paragraphs: list[str]) -> None:
     ],
 )
 def test_opens_profile(paragraph: str, expected: bool) -> None:
-    assert _opens_profile(paragraph, _profile_terms(paragraph)) is expected
+    assert _opens_profile(paragraph, _profile_terms(paragraph), PROFILE_SENTENCE) is expected
 
 
 @pytest.mark.parametrize(
@@ -291,4 +295,36 @@ def test_opens_profile(paragraph: str, expected: bool) -> None:
     ],
 )
 def test_opening_vocab_min(paragraph: str, expected: int | None) -> None:
-    assert _opening_vocab_min(paragraph, _profile_terms(paragraph)) == expected
+    assert _opening_vocab_min(paragraph, _profile_terms(paragraph), PROFILE_SENTENCE) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "next_paragraph", "expected"),
+    [
+        # a heading opens a block when the profile follows it: a defining sentence or an item list
+        ("中国仪器仪表标准化学会简介", PROFILE_SENTENCE, 2),
+        ("本会的业务范围:", "(一)开展标准化学术交流;(二)组织标准宣贯培训;(三)承接政府委托事项。", 2),
+        # a caption ending on a heading term above ordinary article text opens nothing
+        ("计量监督管理职能", "开学已满一周后,徐阿婆按照“指示”开通了两张银行卡,质量检验检查。", None),
+        ("计量监督管理职能", "", None),
+        # a heading term inside a short line (two captions' words side by side) is no heading
+        (
+            "监察机关办理职能 认可与检验与质量强市战略五方合作",
+            "四、为会员单位提供技术咨询和人才培训服务。",
+            None,
+        ),
+        # an organisation's ending (银行) far before the defining term is no name of its subject
+        (
+            "以为银行操作等特色社会组织一道,科技股彻底取消四分之一的要求,他提议成立于去年的项目。",
+            PROFILE_SENTENCE,
+            None,
+        ),
+        # the name right before the term, or two characters apart
+        ("江城华检检测技术有限公司成立于2008年,总部位于武汉东湖高新区。", PROFILE_SENTENCE, 3),
+        ("江城华检检测技术有限公司现总部位于武汉,注册资本500万元。", PROFILE_SENTENCE, 3),
+    ],
+)
+def test_opening_needs_a_profile_after_a_heading_and_a_name_before_its_term(
+    paragraph: str, next_paragraph: str, expected: int | None
+) -> None:
+    assert _opening_vocab_min(paragraph, _profile_terms(paragraph), next_paragraph) == expected

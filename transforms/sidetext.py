@@ -111,6 +111,8 @@ _FIRST_SENTENCE_RE = re.compile(r"[^。！？!?]*")
 _FIRST_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?]*")
 _SHORT_PAREN_RE = re.compile(r"[(（][^()（）]{0,40}[)）]")
 _DEFINING_RE = re.compile("|".join(re.escape(term) for term in DEFINING_TERMS))
+# A heading term at the end of a line, before an optional colon (学会简介, 本会的业务范围:).
+_HEADING_END_RE = re.compile("(?:" + "|".join(re.escape(term) for term in HEADING_TERMS) + r")[\s:：]*$")
 # Endings of an organisation's name, the subject of a profile's definitional sentence.
 # A name has characters before the ending (恒准精密仪器股份有限公司, not 公司 alone) and is no
 # reference back to a company the article named (该公司, 这家公司, 其公司: the article's own subject).
@@ -157,6 +159,10 @@ DEFINITION_MIN_TERMS = 3
 # (恒准精密仪器股份有限公司成立于…, 台湾计量联合会成立于…: names of 6-14 characters on the fixtures,
 # the term right after; twice the longest leaves room for a long name or a place before it).
 ORGANISATION_NAME_CHARS = 30
+# The name is the subject of the defining term: at most this many characters between the name's end
+# and the term (现总部位于, 目前注册资本; the fixtures have none: 恒准精密仪器股份有限公司成立于). A name
+# further back is another clause's word (以为银行操作等特色社会组织: 银行 is no subject of 社会组织).
+NAME_TO_TERM_MAX_CHARS = 2
 # Such a sentence is weaker evidence than a heading (an article may say 苹果公司主营业务包括… or
 # 八国联盟成立于…), so its paragraph must state this many defining facts (the fixtures' opening
 # sentences state three or four: 成立于, 总部位于, 注册资本 / 成立于, 自愿结成, 非营利性, 社会组织;
@@ -319,13 +325,14 @@ def _suffix_evidence(
     return evidence
 
 
-def _opening_vocab_min(paragraph: str, terms: set[str]) -> int | None:
-    """Distinct terms a block needs when it opens on this paragraph, or None when the paragraph
-    does not open a profile (an article paragraph mentioning 会员, 宗旨 or 成立于 in passing)."""
+def _opening_vocab_min(paragraph: str, terms: set[str], next_paragraph: str) -> int | None:
+    """Distinct terms a block needs when it opens on this paragraph (next_paragraph follows it; empty
+    at the end), or None when the paragraph does not open a profile (an article paragraph mentioning
+    会员, 宗旨 or 成立于 in passing, a caption ending on 职能 above ordinary paragraphs)."""
     if not terms:
         return None
     if _is_heading(paragraph, terms):
-        return VOCAB_MIN
+        return VOCAB_MIN if _introduces_profile(next_paragraph) else None
     if len(terms.intersection(CHARTER_TERMS)) >= DEFINITION_MIN_TERMS:
         return VOCAB_MIN
     defining = len(terms.intersection(DEFINING_TERMS))
@@ -335,17 +342,25 @@ def _opening_vocab_min(paragraph: str, terms: set[str]) -> int | None:
 
 
 def _is_heading(paragraph: str, terms: set[str]) -> bool:
-    """A short line holding a heading term and no sentence end (中国质量检验协会简介, 本会的业务范围:)."""
+    """A short line ending on a heading term, with no sentence end (中国质量检验协会简介, 本会的业务
+    范围:); a term inside a short line is a caption's word (…办理职能 认可与检验…)."""
     return (
         len(paragraph) <= HEADING_MAX_CHARS
         and not terms.isdisjoint(HEADING_TERMS)
         and _SENTENCE_END_RE.search(paragraph) is None
+        and _HEADING_END_RE.search(paragraph) is not None
     )
 
 
-def _opens_profile(paragraph: str, terms: set[str]) -> bool:
+def _introduces_profile(next_paragraph: str) -> bool:
+    """What follows a profile heading is the profile: a sentence with a profile term (…成立于…,
+    …自愿结成…) or an item list ((一)…); ordinary article text after a heading-like caption is not."""
+    return bool(_profile_terms(next_paragraph)) or _enumeration_items(next_paragraph) > 0
+
+
+def _opens_profile(paragraph: str, terms: set[str], next_paragraph: str) -> bool:
     """A block can open on this paragraph: a profile heading or a definitional sentence."""
-    return _opening_vocab_min(paragraph, terms) is not None
+    return _opening_vocab_min(paragraph, terms, next_paragraph) is not None
 
 
 def _names_organisation(paragraph: str) -> bool:
@@ -354,7 +369,10 @@ def _names_organisation(paragraph: str) -> bool:
     match = _FIRST_CLAUSE_RE.match(head)
     clause = match.group(0)[:ORGANISATION_NAME_CHARS] if match else ""
     term = _DEFINING_RE.search(clause)
-    return term is not None and _ORGANISATION_RE.search(clause, 0, term.start()) is not None
+    if term is None:
+        return False
+    names = list(_ORGANISATION_RE.finditer(clause, 0, term.start()))
+    return bool(names) and term.start() - names[-1].end() <= NAME_TO_TERM_MAX_CHARS
 
 
 def _has_profile_evidence(vocab: int, enum: int, vocab_min: int = VOCAB_MIN) -> bool:
@@ -384,7 +402,9 @@ def find_side_blocks(title: str | None, paragraphs: Sequence[str]) -> list[SideS
         vocab, enum, chars = evidence[start]
         if relevance[start] > RELEVANCE_MAX or chars < MIN_BLOCK_CHARS:
             continue
-        vocab_min = _opening_vocab_min(paragraphs[start], terms[start])
+        vocab_min = _opening_vocab_min(
+            paragraphs[start], terms[start], paragraphs[start + 1] if start + 1 < end else ""
+        )
         if vocab_min is None or not _has_profile_evidence(vocab, enum, vocab_min):
             continue
         block_opening = "\n".join(paragraphs[start:end])[:OPENING_CHARS]
