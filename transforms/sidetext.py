@@ -3,10 +3,12 @@
 A page often carries, after the article, the profile of an organisation (who it is, its purpose,
 functions, business scope, contact) or a company's 'about us'. Such a block is real text but not
 about the event, so it is split out. The detector looks for a contiguous run of paragraphs that
-1. opens like a profile: a short heading with a heading term (简介 / 关于我们), a paragraph dense in
-   charter terms (自愿结成…社会组织), or a first clause that names an organisation and then says
-   what it is (…有限公司成立于…); an article paragraph that mentions 会员 or 成立于 in passing
-   does not open a block, however unrelated the rest of the page is to the title,
+1. opens like a profile: a short heading ending on a heading term (简介 / 关于我们) with the profile
+   right after it (a profile term or an item list), a paragraph dense in charter terms (自愿结成…
+   社会组织), or a first clause that names an organisation and right after the name says what it is
+   (…有限公司成立于…); an article paragraph that mentions 会员 or 成立于 in passing, or a caption
+   ending on 职能 above ordinary paragraphs, does not open a block, however unrelated the rest of
+   the page is to the title,
 2. runs to the end of the article (minus a short tail such as 本文来源 / (完)), so the change of
    subject persists,
 3. has low relevance to the title and lead: few of their character bigrams, weighted by how
