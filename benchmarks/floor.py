@@ -38,7 +38,7 @@ from benchmarks.match_profile import inputs
 from benchmarks.shard_profile import CORPUS_DOCS, WARMUP_FILES, opencc_seconds, seed_files, shard_seconds
 from flows.scan import SeedFile
 from flows.shard import Cleaned, Limits, ShardJob, clean_file, cycle_collection_paused
-from transforms.decode import decode_bytes, sniff_format
+from transforms.decode import Decoded, decode_bytes, sniff_format
 from transforms.overlap import passage_rows_batch
 from warehouse.matching import match_corpus
 
@@ -81,7 +81,7 @@ def skeleton_seconds(files: Sequence[SeedFile], signed: dict[str, str]) -> float
             data = seed.path.read_bytes()
             hashlib.sha256(data).hexdigest()
             decoded = decode_bytes(data)
-            if not hasattr(decoded, "text"):
+            if not isinstance(decoded, Decoded):
                 continue
             text = decoded.text
             if sniff_format(text) == "html":
