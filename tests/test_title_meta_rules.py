@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from transforms.clean import html_title, is_title_tag_part, title_tag_headline
+from transforms.clean import clean_document, html_title, is_title_tag_part, title_tag_headline
 from transforms.metadata import MetaFields, author_fields, is_meta_line, parse_meta_line
 from transforms.shape import is_photo_credit, is_sentence_caption
 
@@ -140,3 +140,28 @@ CAPTIONS = [
 @pytest.mark.parametrize(("line", "credit", "sentence_caption"), CAPTIONS)
 def test_captions(line: str, credit: bool, sentence_caption: bool) -> None:
     assert (is_photo_credit(line), is_sentence_caption(line)) == (credit, sentence_caption)
+
+
+ARTICLE = "".join(
+    f"<p>第{n}段正文，记者了解到，本次活动共有多家单位参加，现场气氛热烈。</p>" for n in "一二三四"
+)
+HEADLINE = "全国铁路暑运正式启动"
+
+
+@pytest.mark.parametrize(
+    ("holder", "label", "reason"),
+    [
+        # no block is the headline (no <h1>; og:title gives it): a block holding it stands for it
+        (f"{HEADLINE}（组图）", "title", "html_title"),
+        # ...but not a lead that opens by restating the headline and ends like a sentence: body text
+        (f"{HEADLINE},预计发送旅客6.8亿人次,铁路部门将增开旅客列车。", "body", "paragraph"),
+    ],
+)
+def test_block_holding_the_headline(holder: str, label: str, reason: str) -> None:
+    page = (
+        f"<html><head><title>{HEADLINE}_新闻频道</title><meta property='og:title' content='{HEADLINE}'>"
+        f"</head><body><div class='article'><p>{holder}</p>{ARTICLE}</div></body></html>"
+    )
+    doc = clean_document(page, "html")
+    assert doc.metadata.title == HEADLINE
+    assert {ln.text: (ln.label, ln.reason) for ln in doc.lines}[holder] == (label, reason)

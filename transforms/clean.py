@@ -516,7 +516,8 @@ def _split_title(lines: list[_Line], key: str) -> list[int] | None:
 def _label_html_title(lines: list[_Line], page: _PageTitle) -> tuple[list[int], str] | None:
     """The title blocks and the title: the block that is the headline (<h1> / <title>), else blocks
     that together are it, else the longest block that is a whole part of the <title>, else the first
-    block that contains the headline."""
+    block that contains the headline and does not end like a sentence (a lead that opens by restating
+    the headline is body text)."""
     if not page.headline:
         return None
     key = normalise_line(page.headline)
@@ -538,7 +539,9 @@ def _label_html_title(lines: list[_Line], page: _PageTitle) -> tuple[list[int], 
             best = max(parts, key=lambda i: len(lines[i].key))
             return [best], lines[best].key
     if len(page.headline) >= MIN_HEADLINE_CHARS:
-        holder = next((i for i, ln in open_lines if page.headline in ln.key), None)
+        holder = next(
+            (i for i, ln in open_lines if page.headline in ln.key and not ends_sentence(ln.key)), None
+        )
         if holder is not None:
             return [holder], page.headline
     return None
