@@ -149,7 +149,7 @@ POOL = [f"其他分句{chr(0x5E00 + i)}" for i in range(1000)]
     [
         (1.0, 1, {1}),  # after the lead: one topic clause however likely, the rest from the pool
         (1.0, 5, {3, 4, 5}),  # the lead: every clause from the topic (3-5 clauses a sentence)
-        (0.0, 5, {0}),
+        (0.0, 5, {0}),  # a share of nothing: every clause from the pool
     ],
 )
 def test_sentence_topic_clauses(share: float, max_topic: int, expected_topic_clauses: set[int]) -> None:
