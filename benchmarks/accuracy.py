@@ -19,6 +19,7 @@ import argparse
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import duckdb
 from benchmarks.harness import WORK, corpus, fresh, run_zhnews
 from transforms.clean import clean_document
 from transforms.decode import Decoded, decode_bytes, sniff_format
+from transforms.model import CleanDocument
 
 LABELS = ("title", "meta", "body", "caption", "boilerplate", "side")
 MISSING = "(missing)"  # a true line the warehouse has no line for (HTML blocks merged or dropped)
@@ -91,15 +93,19 @@ def stored(
 Stored = tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, str]]
 
 
+def clean_seeds(root: Path, doc_ids: Iterable[str]) -> Iterator[tuple[str, CleanDocument]]:
+    """Each readable seed file of a generated corpus cleaned by clean_document, as a cold run cleans it."""
+    for doc in doc_ids:
+        decoded = decode_bytes((root / "seeds" / doc).read_bytes())
+        if isinstance(decoded, Decoded):
+            yield doc, clean_document(decoded.text, sniff_format(decoded.text))
+
+
 def cleaned_directly(root: Path, doc_ids: list[str]) -> Stored:
     """Lines and text_original per document from clean_document on each seed (as a cold run stores)."""
     lines: dict[str, list[tuple[int, str, str, str]]] = {}
     texts: dict[str, str] = {}
-    for doc in doc_ids:
-        decoded = decode_bytes((root / "seeds" / doc).read_bytes())
-        if not isinstance(decoded, Decoded):
-            continue
-        cleaned = clean_document(decoded.text, sniff_format(decoded.text))
+    for doc, cleaned in clean_seeds(root, doc_ids):
         lines[doc] = [(ln.line_no, ln.text, ln.label, ln.reason) for ln in cleaned.lines]
         texts[doc] = cleaned.text_original
     return lines, texts

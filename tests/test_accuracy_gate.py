@@ -12,21 +12,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from benchmarks.accuracy import (
     TARGET_CHROME_PRECISION,
     TARGET_PAIR_PRECISION,
     TARGET_PAIR_RECALL,
+    clean_seeds,
     cleaned_directly,
     read_jsonl,
     score_stored,
 )
 from benchmarks.gen_corpus import Params, generate
-from transforms.clean import clean_document
-from transforms.decode import Decoded, decode_bytes, sniff_format
-from transforms.overlap import passage_rows_batch
+from benchmarks.overlap import documents_of, write_shards
 from warehouse.matching import match_corpus
 
 GATE_DOCS = 150  # enough for every path (HTML, Big5, pinyin, profiles) at about 5 s
@@ -60,24 +56,13 @@ def test_cleaning_accuracy_gate(tmp_path: Path) -> None:
 PAIR_GATE_DOCS = 1000
 
 
-def _cleaned_texts(root: Path) -> tuple[list[str], list[str]]:
-    """Document ids and cleaned (Simplified) texts of every readable seed file, as the shards make them."""
-    ids: list[str] = []
-    texts: list[str] = []
-    for path in sorted(p for p in (root / "seeds").rglob("*") if p.is_file()):
-        decoded = decode_bytes(path.read_bytes())
-        if isinstance(decoded, Decoded):
-            ids.append(path.relative_to(root / "seeds").as_posix())
-            texts.append(clean_document(decoded.text, sniff_format(decoded.text)).text)
-    return ids, texts
-
-
 def test_pair_accuracy_gate(tmp_path: Path) -> None:
     generate(tmp_path, Params(PAIR_GATE_DOCS, GATE_SEED, line_truth=False))
-    ids, texts = _cleaned_texts(tmp_path)
-    pq.write_table(passage_rows_batch(ids, texts), tmp_path / "passages.parquet")
-    documents = pa.table({"doc_id": ids, "text_chars": pa.array([len(t) for t in texts], pa.int64())})
-    result = match_corpus([tmp_path / "passages.parquet"], documents, ids, None, temp_dir=tmp_path / "duck")
+    ids = [str(r["doc_id"]) for r in read_jsonl(tmp_path / "truth.jsonl")]
+    texts = {doc: cleaned.text for doc, cleaned in clean_seeds(tmp_path, ids)}
+    read = list(texts)  # the files that decoded
+    files = write_shards(texts, read, tmp_path)
+    result = match_corpus(files, documents_of(texts, read), read, None, temp_dir=tmp_path / "duck")
     pairs = result.doc_pairs
     found = set(zip(pairs.column("doc_a").to_pylist(), pairs.column("doc_b").to_pylist(), strict=True))
     planted = {(str(p["doc_a"]), str(p["doc_b"])) for p in read_jsonl(tmp_path / "pairs.jsonl")}
