@@ -47,8 +47,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (PROJECT / "seeds", PROJECT / "tests" / "pages", PROJECT.parent / "shared" / "dev-pages")
 FILES_PER_FOLDER = 1000  # keeps directory listings short at 1M files
 # Written into the manifest; raised whenever a seed's corpus changes, so that a corpus kept from an
-# earlier generator is made again (benchmarks.harness.corpus). 2: one topic clause a body sentence.
-GENERATOR_VERSION = 2
+# earlier generator is made again (benchmarks.harness.corpus). 2: one topic clause a body sentence;
+# 3: company-profile facts kept out of articles.
+GENERATOR_VERSION = 3
 
 # Shares of documents with each property (a document can have several). Chosen to exercise every
 # path often enough at 1k documents (>= 50 of each) while Simplified UTF-8 text stays the bulk,
@@ -117,6 +118,12 @@ CHARTER_PHRASES = (
     "业务范围",
     "本会",
 )
+# A company profile's facts, for the same reason: a clause stating one (…有限公司成立于2008年, 总部
+# 位于…, 注册资本…) names a company and says what it is; spliced into an unrelated article's closing
+# paragraph it reads as that company's appended profile, which the truth would call body (generator 2,
+# 50k: two articles whose closing paragraphs held such clauses from a profile fixture in the pool).
+COMPANY_FACT_PHRASES = ("成立于", "总部位于", "注册资本", "主营业务", "经营范围")
+PROFILE_PHRASES = CHARTER_PHRASES + COMPANY_FACT_PHRASES
 PINYIN_ANNOTATE_SHARE = 0.6  # share of Traditional-only characters that get an annotation
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?])")
@@ -374,8 +381,8 @@ def meta_line(rng: random.Random, site: Site) -> str:
 
 
 def split_charter(clauses: list[str]) -> tuple[list[str], list[str]]:
-    """Article clauses and charter clauses (CHARTER_PHRASES), each in pool order."""
-    charter = [c for c in clauses if any(phrase in c for phrase in CHARTER_PHRASES)]
+    """Article clauses and profile clauses (PROFILE_PHRASES), each in pool order."""
+    charter = [c for c in clauses if any(phrase in c for phrase in PROFILE_PHRASES)]
     taken = set(charter)
     return [c for c in clauses if c not in taken], charter
 

@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gen_corpus import (
-    CHARTER_PHRASES,
     GENERATOR_VERSION,
     HEADLINE_MAX_CHARS,
+    PROFILE_PHRASES,
     Params,
     doc_id,
     generate,
     redraw_digits,
     sentence,
+    split_charter,
 )
 from transforms.pinyin import strip_annotations
 from transforms.script import to_simplified
@@ -127,7 +128,7 @@ def test_redraw_digits_keeps_shape() -> None:
     assert out[4] == "年" and out.endswith("多人")
 
 
-def test_headlines_are_short_and_body_lines_carry_no_charter_phrase(corpus: Path) -> None:
+def test_headlines_are_short_and_body_lines_carry_no_profile_phrase(corpus: Path) -> None:
     for record in _records(corpus / "truth.jsonl"):
         lines = record["lines"]
         assert isinstance(lines, list)
@@ -136,7 +137,7 @@ def test_headlines_are_short_and_body_lines_carry_no_charter_phrase(corpus: Path
             if line["label"] == "title":
                 assert len(plain.strip()) <= HEADLINE_MAX_CHARS, plain
             if line["label"] == "body":
-                assert not any(phrase in plain for phrase in CHARTER_PHRASES), plain
+                assert not any(phrase in plain for phrase in PROFILE_PHRASES), plain
 
 
 # Clauses without digits (sentence() redraws every digit), told apart by one character.
@@ -160,3 +161,20 @@ def test_sentence_topic_clauses(share: float, max_topic: int, expected_topic_cla
         assert text.endswith("。")
         counts.add(sum(part in TOPIC for part in text[:-1].split("，")))
     assert counts == expected_topic_clauses
+
+
+@pytest.mark.parametrize(
+    ("clause", "profile"),
+    [
+        ("中国质量检验协会是由相关单位自愿结成的", True),  # charter wording
+        ("江城华检检测技术有限公司成立于2008年", True),  # a company profile's facts
+        ("总部位于武汉东湖高新区", True),
+        ("注册资本500万元", True),
+        ("记者从会上了解到", False),
+        ("全国铁路暑运正式启动", False),
+    ],
+)
+def test_profile_clauses_leave_the_article_pool(clause: str, profile: bool) -> None:
+    articles, profiles = split_charter(["新闻正文的一个分句", clause])
+    assert (clause in profiles, clause in articles) == (profile, not profile)
+    assert "新闻正文的一个分句" in articles
