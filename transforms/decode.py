@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -22,6 +23,7 @@ DOUBLE_BYTE_ENCODINGS = ("gb18030", "big5")
 # 1.3 kB Big5 page of generated news (mess 0.01 as a whole) came back with no result and was
 # rejected as undecodable (1 in 20,000 generated files).
 RANKING_CHAOS_THRESHOLD = 1.0
+DETECTION_CHAOS_THRESHOLD = 0.2  # charset-normalizer's own default: its best guess, when it has one
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -120,9 +122,11 @@ def _utf8_with_damage(data: bytes, max_broken_share: float = MAX_BROKEN_UTF8_SHA
     return Decoded(text, "utf-8")
 
 
-def _detected(data: bytes) -> Decoded | None:
-    """charset-normalizer's best guess among the encodings Chinese pages use."""
-    best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+def _detected(
+    data: bytes, encodings: Sequence[str] = CANDIDATE_ENCODINGS, threshold: float = DETECTION_CHAOS_THRESHOLD
+) -> Decoded | None:
+    """charset-normalizer's best guess among the encodings (by default those Chinese pages use)."""
+    best = from_bytes(data, cp_isolation=list(encodings), threshold=threshold).best()
     if best is None:
         return None
     encoding = best.encoding.replace("_", "-")
@@ -132,18 +136,10 @@ def _detected(data: bytes) -> Decoded | None:
 def _strictly_decoded(data: bytes) -> Decoded | None:
     """The double-byte encoding the whole file decodes in without an error, the least messy when
     both do: for text that detection at its default ceiling left without any candidate."""
-    fitting = []
-    for encoding in DOUBLE_BYTE_ENCODINGS:
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        fitting.append(encoding)
+    fitting = [decoded for encoding in DOUBLE_BYTE_ENCODINGS if (decoded := _strict(data, encoding))]
     if not fitting:
         return None
-    best = from_bytes(data, cp_isolation=fitting, threshold=RANKING_CHAOS_THRESHOLD).best()
-    encoding = best.encoding if best is not None else fitting[0]
-    return Decoded(data.decode(encoding), encoding.replace("_", "-"))
+    return _detected(data, [d.encoding for d in fitting], RANKING_CHAOS_THRESHOLD) or fitting[0]
 
 
 def control_share(text: str) -> float:
@@ -165,7 +161,7 @@ def decode_bytes(data: bytes) -> Decoded | Rejection:
             return Rejection("binary_content", f"{nul_share:.0%} of the bytes are NUL: binary data")
         data = data.replace(b"\x00", b"") if nul_share <= MAX_NUL_SHARE else data
         decoded = (
-            _strict_utf8(data)
+            _strict(data, "utf-8")
             or _utf8_with_damage(data)
             or _detected(data)
             or _utf8_with_damage(data, MAX_BROKEN_UTF8_SHARE_LAST_RESORT)
@@ -181,10 +177,11 @@ def decode_bytes(data: bytes) -> Decoded | Rejection:
     return Decoded(decoded.text.replace("\x00", ""), decoded.encoding)
 
 
-def _strict_utf8(data: bytes) -> Decoded | None:
-    """Strict UTF-8, the common case, decided without detection."""
+def _strict(data: bytes, encoding: str) -> Decoded | None:
+    """The whole file in one encoding without an error (strict UTF-8: the common case, decided
+    without detection)."""
     try:
-        return Decoded(data.decode("utf-8"), "utf-8")
+        return Decoded(data.decode(encoding), encoding)
     except UnicodeDecodeError:
         return None
 
