@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test lint bench clean-warehouse
+.PHONY: setup run test test-pages lint bench clean-warehouse
 
 setup: $(VENV)/.synced
 
@@ -38,6 +38,11 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# Tests on third-party pages, which cannot ship with the project: ZHNEWS_DEV_PAGES, or
+# ../shared/dev-pages beside the clone (a CI checkout has it). Missing pages are an error here.
+test-pages: setup
+	$(BIN)/pytest tests_pages
 
 bench: setup
 	$(BIN)/python -m benchmarks

@@ -38,13 +38,16 @@ import lxml.html
 import opencc
 from pypinyin import Style, pinyin
 
+from benchmarks.devpages import DEV_PAGES
 from transforms.decode import Decoded, decode_bytes
 from transforms.pinyin import strip_annotations
 from transforms.script import to_simplified
 
 PROJECT = Path(__file__).resolve().parent.parent
-# Real text to pool sentences from: the project's seeds and test pages, and the shared dev pages.
-DEFAULT_SOURCES = (PROJECT / "seeds", PROJECT / "tests" / "pages", PROJECT.parent / "shared" / "dev-pages")
+# Real text to pool sentences from: the project's seeds and test pages (what every clone has, and
+# what the gates in tests/ generate from), and for benchmarks the third-party dev pages too.
+PROJECT_SOURCES = (PROJECT / "seeds", PROJECT / "tests" / "pages")
+DEFAULT_SOURCES = (*PROJECT_SOURCES, DEV_PAGES)
 FILES_PER_FOLDER = 1000  # keeps directory listings short at 1M files
 # Written into the manifest; raised whenever a seed's corpus changes, so that a corpus kept from an
 # earlier generator is made again (benchmarks.harness.corpus). 2: one topic clause a body sentence;

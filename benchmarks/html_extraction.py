@@ -22,13 +22,14 @@ from pathlib import Path
 
 import trafilatura
 
+from benchmarks.devpages import DEV_PAGES
 from transforms.clean import clean_document
 from transforms.html import html_to_blocks
 from transforms.script import to_simplified
 
 ROOT = Path(__file__).resolve().parent
 GOLD_DIR = ROOT / "data" / "html_gold"
-PAGES_DIR = ROOT.parent.parent / "shared" / "dev-pages"
+PAGES_DIR = DEV_PAGES
 PAGE_FOLDERS = ("trafilatura-eval", "gne")
 SEGMENTS_FILE = PAGES_DIR / "trafilatura-eval" / "gold.json"
 SPACE_RE = re.compile(r"\s+")

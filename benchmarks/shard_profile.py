@@ -26,12 +26,12 @@ from pathlib import Path
 
 import opencc
 
+from benchmarks.devpages import DEV_PAGES
 from benchmarks.harness import DEFAULT_SEED, corpus
 from benchmarks.throughput import decode
 from flows.scan import SeedFile
 from flows.shard import Limits, ShardJob, build_shard
 
-DEV_PAGES = Path("/work/shared/dev-pages")
 # The corpus the issue measures (20,000 generated documents, seed 7); its first files are a fair
 # mix of the generator's formats because the generator draws them at random per document.
 CORPUS_DOCS = 20000

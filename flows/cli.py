@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import csv
-import datetime as dt
-import json
 import os
 import signal
 import sys
-import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -51,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     query = sub.add_parser("query", help="run SQL against the warehouse (read-only)")
     query.add_argument("sql")
     query.add_argument("--warehouse", type=Path, default=_default("warehouse"))
-    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    query.add_argument("--format", choices=["table", "csv", "json", "jsonl"], default="table")
 
     serve = sub.add_parser("serve", help="serve the flow as a Prefect deployment on a schedule")
     serve.add_argument("--cron", default="0 * * * *")
@@ -202,9 +198,12 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """Check that every statement only reads, then stream the last one's rows."""
     import duckdb
 
+    from flows.rows import BATCH_ROWS, WRITERS
     from warehouse.catalog import connect_read_only
+    from warehouse.readonly import WriteRefusedError, reading_statements
 
     try:
         con = connect_read_only(args.warehouse)
@@ -212,52 +211,22 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(f"zhnews: {error}", file=sys.stderr)
         return 2
     try:
-        cursor = con.execute(args.sql)
+        statements = reading_statements(con, args.sql)
+        for statement in statements[:-1]:
+            con.execute(statement)
+        cursor = con.execute(statements[-1])
         columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
+        batches = iter(lambda: cursor.fetchmany(BATCH_ROWS), [])
+        WRITERS[args.format](columns, batches, sys.stdout)
+    except WriteRefusedError as error:
+        print(f"zhnews: refused, nothing was run: {error}", file=sys.stderr)
+        return 1
     except duckdb.Error as error:
         print(f"zhnews: query failed: {error}", file=sys.stderr)
         return 1
     finally:
         con.close()
-    print(format_rows(columns, rows, args.format), end="")
     return 0
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def display_width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def format_rows(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> str:
-    """Render a result as an aligned table, CSV or JSON records."""
-    if fmt == "json":
-        records = [{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-        return json.dumps(records, ensure_ascii=False, indent=1, default=str) + "\n"
-    if fmt == "csv":
-        from io import StringIO
-
-        out = StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([["" if v is None else _jsonable(v) for v in row] for row in rows])
-        return out.getvalue()
-    cells = [list(columns)] + [["NULL" if v is None else str(_jsonable(v)) for v in row] for row in rows]
-    cells = [[c.replace("\n", "\\n") for c in row] for row in cells]
-    widths = [max(display_width(row[i]) for row in cells) for i in range(len(columns))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append(" | ".join(c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=True)))
-        if n == 0:
-            lines.append("-+-".join("-" * w for w in widths))
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines) + "\n"
 
 
 def cmd_clean(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 
 Each document gets its line labels and reasons (run-length encoded), script, pinyin repairs, flags,
 metadata, side-block reasons and a digest of every output text. Regenerate after an intended rule
-change (and only then): .venv/bin/python -m tests.clean_snapshot
+change (and only then, with the dev pages present): .venv/bin/python -m tests.clean_snapshot
 """
 
 from __future__ import annotations
@@ -13,26 +13,40 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.devpages import DEV_PAGES
 from transforms.clean import clean_document
 from transforms.decode import Decoded, decode_bytes, sniff_format
 from transforms.model import CleanDocument
 
 PROJECT = Path(__file__).resolve().parent.parent
-DEV_PAGES = PROJECT.parent / "shared" / "dev-pages"
 SNAPSHOT = PROJECT / "tests" / "data" / "clean_snapshot.json"
 
 
-def snapshot_paths() -> list[Path]:
-    """Seeds, page fixtures and the HTML dev pages, in a fixed order."""
+def project_paths() -> list[Path]:
+    """Seeds and page fixtures (every clone has them), in a fixed order."""
     paths = sorted((PROJECT / "seeds").glob("*.txt"))
-    paths += sorted((PROJECT / "tests" / "pages").rglob("*.txt"))
-    return paths + sorted(DEV_PAGES.rglob("*.html"))
+    return paths + sorted((PROJECT / "tests" / "pages").rglob("*.txt"))
+
+
+def dev_page_paths() -> list[Path]:
+    """The third-party HTML dev pages (tests_pages/ checks them), in a fixed order."""
+    return sorted(DEV_PAGES.rglob("*.html"))
+
+
+def snapshot_paths() -> list[Path]:
+    """Every input the snapshot records."""
+    return project_paths() + dev_page_paths()
 
 
 def snapshot_name(path: Path) -> str:
     """A stable key: the path relative to the project or to the dev pages."""
-    root = DEV_PAGES if path.is_relative_to(DEV_PAGES) else PROJECT
+    root = PROJECT if path.is_relative_to(PROJECT) else DEV_PAGES
     return str(path.relative_to(root))
+
+
+def is_project_name(name: str) -> bool:
+    """Whether a snapshot key names a project file (seeds/, tests/) rather than a dev page."""
+    return name.startswith(("seeds/", "tests/"))
 
 
 def _runs(doc: CleanDocument) -> list[str]:
@@ -83,6 +97,8 @@ def build() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if not dev_page_paths():
+        sys.exit(f"no dev pages at {DEV_PAGES} (set ZHNEWS_DEV_PAGES): the snapshot records them too")
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SNAPSHOT
     target.write_text(
         json.dumps(build(), ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks.devpages import DEV_PAGES
 from transforms.overlap import passage_rows_batch
 from transforms.script import to_simplified
 
@@ -58,7 +59,6 @@ def documents_table(docs: dict[str, str]) -> pa.Table:
     )
 
 
-DEV_PAGES = Path(__file__).resolve().parents[2] / "shared" / "dev-pages" / "gne"
 # Twelve real pages on unrelated stories, from twelve different sites.
 UNRELATED_PAGES = [
     "baijiahao_1",
@@ -80,6 +80,6 @@ def dev_page_body(name: str, paragraphs: int = 10) -> str:
     """The first long <p> paragraphs of a real page, in Simplified script (read in place, never copied)."""
     import lxml.html
 
-    root = lxml.html.fromstring((DEV_PAGES / f"{name}.html").read_bytes())
+    root = lxml.html.fromstring((DEV_PAGES / "gne" / f"{name}.html").read_bytes())
     texts = [" ".join(p.text_content().split()) for p in root.iter("p")]
     return to_simplified("\n".join([t for t in texts if len(t) >= 20][:paragraphs]))

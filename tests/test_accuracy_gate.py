@@ -1,11 +1,12 @@
 """Quality gate (issue 7): cleaning and pair accuracy on small generated corpora must not fall below
 the floors.
 
-Like trafilatura's tests/eval_gate.py: a fixed-seed corpus is generated in tmp_path from the seeds,
-the test pages and ../shared/dev-pages, each file is cleaned with clean_document (decode_bytes,
-sniff_format, no corpus counts: a cold run), and the figures of benchmarks.accuracy are printed and
-checked against pinned floors. The pair gate signs the cleaned texts and matches them with the
-match step's own function (no flow), then scores the pairs found against the planted ones.
+Like trafilatura's tests/eval_gate.py: a fixed-seed corpus is generated in tmp_path from the seeds
+and the test pages (the project's own text, the same in every clone), each file is cleaned with
+clean_document (decode_bytes, sniff_format, no corpus counts: a cold run), and the figures of
+benchmarks.accuracy are printed and checked against pinned floors. The pair gate signs the cleaned
+texts and matches them with the match step's own function (no flow), then scores the pairs found
+against the planted ones.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from benchmarks.accuracy import (
     read_jsonl,
     score_stored,
 )
-from benchmarks.gen_corpus import Params, generate
+from benchmarks.gen_corpus import PROJECT_SOURCES, Params, generate
 from benchmarks.overlap import documents_of, write_shards
 from warehouse.matching import match_corpus
 
@@ -37,7 +38,7 @@ CHROME_PRECISION_FLOOR = 0.994
 
 
 def test_cleaning_accuracy_gate(tmp_path: Path) -> None:
-    generate(tmp_path, Params(GATE_DOCS, GATE_SEED))
+    generate(tmp_path, Params(GATE_DOCS, GATE_SEED), PROJECT_SOURCES)
     truth = read_jsonl(tmp_path / "truth.jsonl")
     scores = score_stored(truth, cleaned_directly(tmp_path, [str(r["doc_id"]) for r in truth]))
     body_recall = scores.body_in_text / scores.body_total
@@ -57,7 +58,7 @@ PAIR_GATE_DOCS = 1000
 
 
 def test_pair_accuracy_gate(tmp_path: Path) -> None:
-    generate(tmp_path, Params(PAIR_GATE_DOCS, GATE_SEED, line_truth=False))
+    generate(tmp_path, Params(PAIR_GATE_DOCS, GATE_SEED, line_truth=False), PROJECT_SOURCES)
     ids = [str(r["doc_id"]) for r in read_jsonl(tmp_path / "truth.jsonl")]
     texts = {doc: cleaned.text for doc, cleaned in clean_seeds(tmp_path, ids)}
     read = list(texts)  # the files that decoded

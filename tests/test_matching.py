@@ -9,7 +9,7 @@ import opencc
 import pyarrow as pa
 import pytest
 
-from tests.overlap_fixtures import UNRELATED_PAGES, dev_page_body, documents_table, seed_body, write_passages
+from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from transforms.overlap import split_passages
 from warehouse.matching import (
     EVENT_REPORTS_SQL,
@@ -118,21 +118,6 @@ def test_reworded_shared_passages_are_overlap(tmp_path: Path, bodies: dict[str, 
     # every link crosses the two reports and points to the longer (more complete) wording
     assert {(r["doc_id"], r["duplicate_of_doc"]) for r in links} == {("a.txt", "b.txt"), ("b.txt", "a.txt")}
     assert len(links) == 6
-
-
-def test_same_site_chrome_does_not_link_unrelated_articles(tmp_path: Path) -> None:
-    # twelve unrelated real articles that all carry the same site lines (as if cleaning missed them)
-    plain = {f"{name}.txt": dev_page_body(name) for name in UNRELATED_PAGES}
-    assert pairs(run(tmp_path, [plain], set(plain))) == []
-    docs = {k: "\n".join([SITE_CHROME[0], v, *SITE_CHROME[1:]]) for k, v in plain.items()}
-    result = run(tmp_path, [docs], set(docs))
-    assert pairs(result) == []
-    assert len(events(result)) == 12
-    # ... while two of them that also share two rare passages are linked
-    story = REWORDED_003[4] + "\n" + REWORDED_003[19]
-    docs["cjn_1.txt"] += "\n" + story
-    docs["sina_1.txt"] += "\n" + story
-    assert pairs(run(tmp_path, [docs], set(docs))) == [("cjn_1.txt", "sina_1.txt", "overlap")]
 
 
 def test_incremental_run_finds_pairs_with_old_documents(tmp_path: Path, bodies: dict[str, str]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.readonly import lock_down
 from warehouse.schema import ALL_TABLES
 
 CATALOG_NAME = "catalog.duckdb"
@@ -107,10 +108,15 @@ def pin_current_version(con: duckdb.DuckDBPyConnection, root: Path) -> Path | No
 
 
 def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the catalog: user SQL cannot change it."""
+    """A read-only connection to the catalog, pinned to one version, its settings locked.
+
+    User SQL goes through warehouse.readonly.reading_statements first: the read-only flag alone
+    keeps the catalog file unchanged but lets COPY, ATTACH or INSTALL write elsewhere.
+    """
     path = root / CATALOG_NAME
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {root}: run `zhnews run` first")
     con = duckdb.connect(str(path), read_only=True)
     pin_current_version(con, root)  # every query of this connection reads one committed version
+    lock_down(con)
     return con

@@ -1,7 +1,8 @@
 """Golden titles and metadata on real HTML pages (issue 3): the trafilatura gold and a hand-checked table.
 
 Every expected value below was read off the page itself (headline, date/source/author line under it),
-not copied from the cleaner's output. Reads the pages in place from ../shared/dev-pages.
+not copied from the cleaner's output. Reads the pages in place (benchmarks.devpages: ZHNEWS_DEV_PAGES,
+else ../shared/dev-pages).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import NamedTuple
 
 import pytest
 
+from benchmarks.devpages import DEV_PAGES
 from benchmarks.html_extraction import decode
 from transforms.clean import clean_document, title_tag_headline
 from transforms.model import Metadata
 
-DEV_PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "dev-pages"
 TRAFILATURA = DEV_PAGES / "trafilatura-eval"
 GNE = DEV_PAGES / "gne"
 

@@ -2,7 +2,7 @@
 
 Like trafilatura's tests/eval_gate.py: every gold page must keep all of its body (recall 1.0 over
 characters), and the mean F1 must not fall below the level reached when the gate was set. Reads the
-dev pages from ../shared/dev-pages (present on CI machines too) and benchmarks/data/html_gold/.
+dev pages in place (benchmarks.devpages) and the gold bodies from benchmarks/data/html_gold/.
 """
 
 from __future__ import annotations
