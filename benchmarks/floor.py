@@ -60,7 +60,7 @@ def html_text(text: str) -> str:
 
 def bodies(files: Sequence[SeedFile]) -> dict[str, str]:
     """Each file's cleaned body, as the real run signs it (files it rejects sign nothing)."""
-    job = ShardJob("floor", frozenset(), Limits(), "part", None)
+    job = ShardJob("floor", Limits(), "part", None)
     out = {}
     for seed in files:
         cleaned = clean_file(seed, job)

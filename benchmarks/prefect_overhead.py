@@ -4,8 +4,8 @@ Measured in one process, as `zhnews run` does it (Prefect's temporary server, th
 - the server start (once per `zhnews run`);
 - one flow run with no tasks;
 - per task: a flow submitting K no-op tasks that carry the shard task's options (retries, a cache key,
-  a result persisted under a local folder) and a shard's real arguments (SHARD_SIZE seed records and
-  a set of common-line fingerprints), minus the empty flow, divided by K;
+  a result persisted under a local folder) and a shard's real arguments (SHARD_SIZE seed records),
+  minus the empty flow, divided by K;
 - the work per file: `process_shard` called directly (no Prefect) over files of the generated corpus.
 Extrapolated to N files: Prefect = server + flow + (ceil(N / shard size) + 3) tasks; work = N x per
 file. The work left out (scan, match, commit) only adds to the denominator, so the share is an upper
@@ -31,7 +31,6 @@ from benchmarks.workers import subset
 FIXED_TASKS = 3
 # Common-line fingerprints a shard task carries at 100,000 files: the generator makes one site per
 # 60 pages with about 20 chrome lines each, so ~1,700 sites x 20 lines.
-COMMON_LINES_AT_100K = 33_000
 TARGET_SHARE = 0.05  # the bar: Prefect below 5% of the wall time at 100,000 files
 
 
@@ -44,9 +43,9 @@ def measure_work_per_file(seeds: Path) -> float:
     files = seed_files(plan.to_process, plan.root)
     staging = Path(tempfile.mkdtemp(prefix="zhnews-overhead-"))
     try:
-        process_shard(files[:5], "warm", staging, "run", frozenset(), Limits())  # imports, converters
+        process_shard(files[:5], "warm", staging, "run", Limits())  # imports, converters
         started = time.perf_counter()
-        process_shard(files, "part", staging, "run", frozenset(), Limits())
+        process_shard(files, "part", staging, "run", Limits())
         return (time.perf_counter() - started) / len(files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -65,8 +64,8 @@ def measure_prefect(tasks: int, shard_size: int) -> tuple[float, float, float]:
     results = Path(tempfile.mkdtemp(prefix="zhnews-overhead-results-"))
 
     @task(retries=2, retry_delay_seconds=1, cache_key_fn=shard_key_from_parameters, persist_result=True)
-    def noop_shard(batch: list[SeedFile], common: frozenset[int], cache_key: str) -> ShardResult:
-        del batch, common, cache_key
+    def noop_shard(batch: list[SeedFile], cache_key: str) -> ShardResult:
+        del batch, cache_key
         return ShardResult("part")
 
     @flow(task_runner=make_task_runner(RunnerChoice()))
@@ -75,8 +74,7 @@ def measure_prefect(tasks: int, shard_size: int) -> tuple[float, float, float]:
         batch = [
             SeedFile(f"d/{i}.txt", Path(f"/s/d/{i}.txt"), 5000, i, f"{i:064x}") for i in range(shard_size)
         ]
-        common = frozenset(range(COMMON_LINES_AT_100K))
-        futures = [keyed.submit(batch, common, f"{os.getpid()}-{time.time_ns()}-{n}") for n in range(count)]
+        futures = [keyed.submit(batch, f"{os.getpid()}-{time.time_ns()}-{n}") for n in range(count)]
         return sum(1 for f in futures if f.result() is not None)
 
     started = time.perf_counter()

@@ -66,7 +66,7 @@ def opencc_seconds(files: Sequence[SeedFile]) -> float:
 def shard_seconds(files: Sequence[SeedFile], profiler: cProfile.Profile | None = None) -> float:
     """CPU seconds of one build_shard over the files, staging into a temporary folder."""
     with tempfile.TemporaryDirectory() as tmp:
-        job = ShardJob("profile", frozenset(), Limits(), "part", Path(tmp))
+        job = ShardJob("profile", Limits(), "part", Path(tmp))
         started = time.process_time()
         if profiler is not None:
             profiler.enable()

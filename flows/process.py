@@ -7,7 +7,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -32,6 +31,7 @@ from flows.shard import (
     stop_shard_workers,
 )
 from warehouse.catalog import ensure_catalog
+from warehouse.corpus import CorpusStep, corpus_step
 from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
 from warehouse.store import Warehouse
@@ -43,12 +43,6 @@ from warehouse.store import Warehouse
 # 265 -> 278 -> 376 MB; 1,000 takes the time without the memory. Children now serve shard after
 # shard (flows/watchdog.py), which takes the start cost off but leaves the files and the memory.
 DEFAULT_SHARD_SIZE = 1000
-# A normalised line found in at least this many documents is site chrome (cc_net-style); five
-# keeps a quote shared by a handful of reports of one event from counting.
-COMMON_LINE_MIN_DOCS = 5
-# DuckDB's memory while counting stored line fingerprints (~30 a document, 30M rows at 1M
-# documents): the aggregate spills beyond it instead of taking DuckDB's default of 80% of RAM.
-COMMON_LINES_MEMORY_LIMIT = "512MB"
 
 
 @dataclass(frozen=True)
@@ -79,22 +73,6 @@ def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def common_line_fingerprints(files: list[Path]) -> frozenset[int]:
-    """Fingerprints of lines seen in many stored documents (counted in DuckDB, not in Python)."""
-    if not files:
-        return frozenset()
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET memory_limit = '{COMMON_LINES_MEMORY_LIMIT}'")
-        rows = con.execute(
-            "select fingerprint from read_parquet(?) group by fingerprint having count(distinct doc_id) >= ?",
-            [[str(f) for f in files], COMMON_LINE_MIN_DOCS],
-        ).fetchall()
-    finally:
-        con.close()
-    return frozenset(int(r[0]) for r in rows)
-
-
 def shards(files: pa.Table, size: int) -> list[pa.Table]:
     """Consecutive batches of files (zero-copy slices of the plan), one Prefect task each."""
     return [files.slice(i, size) for i in range(0, files.num_rows, size)]
@@ -122,13 +100,31 @@ def shard_task(
     part: str,
     staging: Path,
     run_id: str,
-    common_lines: frozenset[int],
     limits: Limits,
     cache_key: str,
 ) -> ShardResult:
     """Per-document transforms over one shard; cached by cache_key (its inputs' content and the code)."""
     del cache_key
-    return process_shard(seed_files(batch, root), part, staging, run_id, common_lines, limits)
+    return process_shard(seed_files(batch, root), part, staging, run_id, limits)
+
+
+@task(name="corpus-chrome", cache_policy=NO_CACHE)
+def corpus_task(
+    store: Warehouse,
+    staged: dict[str, list[Path]],
+    gone: set[str],
+    old_files: pa.Table,
+    staging: Path,
+    run_id: str,
+) -> CorpusStep:
+    """Lines repeated across the corpus, counted over every document the new version will hold; the
+    documents whose labels that changes (new or stored) are staged anew (staged is updated in place)."""
+    stored = {table: store.table_files(table) for table in PER_DOCUMENT}
+    documents = old_files.filter(pc.equal(old_files.column("status"), "document"))
+    part_of = dict(
+        zip(documents.column("doc_id").to_pylist(), documents.column("part").to_pylist(), strict=True)
+    )
+    return corpus_step(stored, staged, gone, part_of, staging, run_id)
 
 
 @task(name="match-corpus", cache_policy=NO_CACHE)
@@ -274,6 +270,16 @@ def _outcomes(results: list[ShardResult]) -> pa.Table:
     return pa.concat_tables([empty, *parts])
 
 
+def _moved_to_part(files: pa.Table, doc_ids: Collection[str], part: str) -> pa.Table:
+    """Manifest rows of documents whose rows the corpus step rewrote now point to its part file."""
+    if not doc_ids:
+        return files
+    moved = pc.is_in(files.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))
+    index = files.schema.get_field_index("part")
+    parts = pc.if_else(moved, pa.scalar(part, pa.string()), files.column("part"))
+    return files.set_column(index, files.schema.field(index), parts)
+
+
 def _pairs_without(pairs: pa.Table, gone: pa.Array) -> pa.Table:
     """Previous pairs that involve neither a removed nor a reprocessed document."""
     keep = pc.and_(
@@ -313,34 +319,40 @@ def process_seeds(
             len(plan.deleted),
             len(plan.refused),
         )
-        # only the shards use them: a run with nothing to process skips counting the stored lines
-        # (an aggregate over ~30 fingerprints a document)
-        common = (
-            common_line_fingerprints(store.table_files("line_fingerprints"))
-            if to_process.num_rows
-            else frozenset()
-        )
         staging = store.staging(run_id)
         batches = shards(to_process, shard_size)
         progress = Progress(to_process.num_rows, log=logger.info)
-        results = run_shards(
-            shard_task, batches, plan.root, store.root, staging, run_id, common, limits, progress
-        )
+        results = run_shards(shard_task, batches, plan.root, store.root, staging, run_id, limits, progress)
         stop_shard_workers()  # the match step, the run's peak, does not need them
         removed = _removed_docs(plan, old_files)
         staged = {t: [r.staged[t] for r in results if t in r.staged] for t in PER_DOCUMENT}
-        rewrite = _rewrite_parts(removed, old_files)
-        version = store.build_version(run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed)
+        # a run that neither adds nor removes a document changes no count (an hourly run with nothing new)
+        corpus = (
+            corpus_task(store, staged, removed, old_files, staging, run_id)
+            if to_process.num_rows or removed
+            else CorpusStep(f"{run_id}-corpus")
+        )
+        relabelled_stored = set(corpus.relabelled) - set(to_process.column("doc_id").to_pylist())
+        rewrite = _rewrite_parts(removed | relabelled_stored, old_files)
+        for table, path in corpus.staged.items():
+            staged[table].append(path)
+        version = store.build_version(
+            run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed | relabelled_stored
+        )
         outcomes = _outcomes(results)
         # the manifest first: the old one is not needed beyond it, and the match step wants the memory
         files, rejected = _manifest_and_rejections(
             plan, old_files, store.read("rejected_files"), outcomes, run_id
         )
+        files = _moved_to_part(files, corpus.relabelled, corpus.part)
         stored = pc.is_null(outcomes.column("reason"))
         processed = pc.filter(outcomes.column("doc_id"), stored).combine_chunks()
         files_rejected = outcomes.num_rows - len(processed) + len(plan.refused)
+        # stored documents whose body the corpus step changed are matched again, as new ones are
+        rematched = pa.array(sorted(relabelled_stored & set(corpus.text_changed)), pa.string())
+        processed = pa.concat_arrays([processed, rematched])
         reprocessed = pa.concat_arrays(
-            [pa.array(sorted(removed), pa.string()), to_process.column("doc_id").combine_chunks()]
+            [pa.array(sorted(removed), pa.string()), to_process.column("doc_id").combine_chunks(), rematched]
         )
         del old_files, results, outcomes, stored
         pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise

@@ -201,20 +201,12 @@ def code_version(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def fingerprints_digest(fingerprints: Iterable[int]) -> str:
-    """Digest of the common-line set a shard is cleaned against (computed once per run)."""
-    digest = hashlib.sha256()
-    for value in sorted(fingerprints):
-        digest.update(value.to_bytes(8, "little", signed=True))
-    return digest.hexdigest()
-
-
-def shard_cache_key(batch: Iterable[SeedFile], common_digest: str, limits: Limits, version: str) -> str:
+def shard_cache_key(batch: Iterable[SeedFile], limits: Limits, version: str) -> str:
     """A shard's inputs in one key: each file's id, path, size, mtime and SHA-256, plus settings and code."""
     digest = hashlib.sha256()
     for seed in batch:
         digest.update(f"{seed.doc_id}\0{seed.path}\0{seed.size}\0{seed.mtime_ns}\0{seed.sha256}\n".encode())
-    digest.update(f"{common_digest}\0{limits.max_file_bytes}\0{limits.max_doc_seconds}\0{version}".encode())
+    digest.update(f"{limits.max_file_bytes}\0{limits.max_doc_seconds}\0{version}".encode())
     return digest.hexdigest()
 
 
@@ -282,7 +274,6 @@ def run_shards(
     warehouse_root: Path,
     staging: Path,
     run_id: str,
-    common_lines: frozenset[int],
     limits: Limits,
     progress: Progress,
 ) -> list[ShardResult]:
@@ -290,11 +281,8 @@ def run_shards(
     from prefect.futures import as_completed
 
     version = code_version()
-    common_digest = fingerprints_digest(common_lines)
     keyed = shard_task.with_options(result_storage=result_records_dir(warehouse_root))
-    keys = [
-        shard_cache_key(seed_files(batch, seeds_root), common_digest, limits, version) for batch in batches
-    ]
+    keys = [shard_cache_key(seed_files(batch, seeds_root), limits, version) for batch in batches]
     futures = {
         keyed.submit(
             batch,
@@ -302,7 +290,6 @@ def run_shards(
             CACHED_PART,
             shard_output_dir(warehouse_root, key),
             run_id,
-            common_lines,
             limits,
             key,
         ): n
@@ -319,7 +306,6 @@ def run_shards(
                 CACHED_PART,
                 shard_output_dir(warehouse_root, keys[n]),
                 run_id,
-                common_lines,
                 limits,
                 keys[n],
             )

@@ -6,7 +6,7 @@ import contextlib
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
 from transforms.overlap import passage_rows_batch
-from transforms.repetition import document_fingerprints
+from transforms.repetition import fingerprint_rows
 from warehouse.schema import PER_DOCUMENT
 from warehouse.store import write_staged
 
@@ -183,7 +183,6 @@ class ShardJob:
     """What every document of a shard shares; sent once to the shard's worker process."""
 
     run_id: str
-    common_lines: Collection[int]
     limits: Limits
     part: str = "part"
     staging: Path | None = None
@@ -204,7 +203,6 @@ def process_shard(
     part: str,
     staging: Path,
     run_id: str,
-    common_lines: Collection[int],
     limits: Limits,
 ) -> ShardResult:
     """Turn one shard of seed files into staged rows of every per-document table.
@@ -212,7 +210,7 @@ def process_shard(
     The shard runs in a child process under the per-document deadline; a file that overruns it or
     kills the child is rejected and the shard is redone without it.
     """
-    job = ShardJob(run_id, frozenset(common_lines), limits, part, staging)
+    job = ShardJob(run_id, limits, part, staging)
     outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=SHARD_PRELOAD)
     result = outcome.result
     if outcome.failures:
@@ -340,7 +338,7 @@ def clean_file(seed: SeedFile, job: ShardJob) -> Cleaned | FileOutcome:
         return _rejected(base, decoded.reason, decoded.detail)
     input_format = sniff_format(decoded.text)
     try:
-        doc = clean_document(decoded.text, input_format, job.common_lines)
+        doc = clean_document(decoded.text, input_format)
     except Exception as error:  # a transform bug must not stop the run; the reason keeps it visible
         return _rejected(base, "processing_error", f"{type(error).__name__}: {error}")
     if not doc.text.strip():
@@ -365,7 +363,8 @@ def _rejected(base: FileOutcome, reason: str, detail: str) -> FileOutcome:
 
 
 def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
-    """Rows of documents_base, lines, side_texts and line_fingerprints for one document."""
+    """Rows of documents_base, lines, side_texts and line_fingerprints for one document (as the page
+    alone says: the corpus step relabels it afterwards if lines it keeps are chrome across the corpus)."""
     doc, meta, doc_id = item.doc, item.doc.metadata, item.outcome.doc_id
     base = columns.data["documents_base"]
     for name, value in (
@@ -394,6 +393,8 @@ def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
     lines["text"].extend([ln.text for ln in doc.lines])
     lines["label"].extend([ln.label for ln in doc.lines])
     lines["reason"].extend([ln.reason for ln in doc.lines])
+    lines["page_label"].extend([None] * len(doc.lines))  # the corpus step sets them where it overrides
+    lines["page_reason"].extend([None] * len(doc.lines))
     side = columns.data["side_texts"]
     for block in doc.side_blocks:
         side["doc_id"].append(doc_id)
@@ -401,6 +402,9 @@ def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
         side["text"].append(block.text)
         side["text_original"].append(block.text_original)
         side["reason"].append(block.reason)
-    fingerprints = sorted(document_fingerprints(ln.text for ln in doc.lines))
-    columns.data["line_fingerprints"]["doc_id"].extend([doc_id] * len(fingerprints))
-    columns.data["line_fingerprints"]["fingerprint"].extend(fingerprints)
+    fingerprints, kinds = fingerprint_rows(doc.lines)
+    prints = columns.data["line_fingerprints"]
+    prints["doc_id"].extend([doc_id] * len(fingerprints))
+    prints["fingerprint"].extend(fingerprints)
+    prints["kind"].extend(kinds)
+    prints["corpus_reason"].extend([None] * len(fingerprints))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from transforms.clean import clean_document
+from transforms.corpus import PageLine, body_of, relabel
 from transforms.decode import Decoded, decode_bytes
 from transforms.model import CleanDocument, InputFormat
 from transforms.repetition import document_fingerprints
@@ -318,16 +319,18 @@ def test_page(page: Page) -> None:
 
 def test_one_site_twice_its_chrome_is_common_and_no_body_is_lost() -> None:
     common = document_fingerprints(SITE_A.splitlines()) & document_fingerprints(SITE_B.splitlines())
+    verdicts = dict.fromkeys(common, "common_line:docs>=50")
     for text, title, body in (
         (SITE_A, "全市新建五十所幼儿园", SITE_A.splitlines()[3::2]),
         (SITE_B, "地铁三号线年底通车", SITE_B.splitlines()[3::2]),
     ):
-        doc = clean_document(text, "text", common)
-        got = {ln.line_no: (ln.label, ln.reason) for ln in doc.lines}
+        doc = clean_document(text, "text")
+        lines = [pl.line for pl in relabel([PageLine(ln) for ln in doc.lines], verdicts)]
+        got = {ln.line_no: (ln.label, ln.reason) for ln in lines}
         assert got[1] == ("boilerplate", "page_header")
         assert got[2] == ("title", "heading_above_meta")
-        assert got[5] == ("boilerplate", "common_line")
-        assert doc.text.split("\n") == body
+        assert got[5] == ("boilerplate", "common_line:docs>=50")
+        assert body_of(lines).text.split("\n") == body
         assert doc.metadata.title == title
         assert doc.metadata.source_outlet == "某某日报"
 

@@ -246,7 +246,7 @@ def _one(root: Path, doc_id: str) -> Any:
     return next(s for s in _seeds(root) if s.doc_id == doc_id)
 
 
-JOB = ShardJob("run", frozenset(), Limits())
+JOB = ShardJob("run", Limits())
 
 
 def test_file_rewritten_after_the_scan_is_read_as_it_is_now(tmp_path: Path) -> None:
@@ -325,7 +325,7 @@ def test_read_retries_while_the_file_changes(
 
 
 def _shard(root: Path, limits: Limits) -> dict[str, FileOutcome]:
-    result = process_shard(_seeds(root), "p", root.parent / "staging", "run", frozenset(), limits)
+    result = process_shard(_seeds(root), "p", root.parent / "staging", "run", limits)
     return {o.doc_id: o for o in outcome_records(result.read_outcomes())}
 
 

@@ -131,7 +131,7 @@ def test_a_shard_is_built_with_the_cycle_collector_paused_then_restored(tmp_path
     seed.write_text("标题\n这是一篇新闻报道的正文，讲述了计量大会的召开。\n", encoding="utf-8")
     state = seed.stat()
     files = [SeedFile("a.txt", seed, state.st_size, state.st_mtime_ns, "")]
-    job = ShardJob("r", frozenset(), Limits(), "p", tmp_path / "out")
+    job = ShardJob("r", Limits(), "p", tmp_path / "out")
     seen: list[bool] = []
     for enabled in (True, False):
         (gc.enable if enabled else gc.disable)()
@@ -194,8 +194,8 @@ SEED = SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)
 LIMITS = Limits()
 
 
-def _key(seed: SeedFile = SEED, common: str = "c", limits: Limits = LIMITS, version: str = "v1") -> str:
-    return shard_cache_key([seed], common, limits, version)
+def _key(seed: SeedFile = SEED, limits: Limits = LIMITS, version: str = "v1") -> str:
+    return shard_cache_key([seed], limits, version)
 
 
 def test_cache_key_is_stable_for_the_same_inputs() -> None:
@@ -207,7 +207,6 @@ CHANGED_INPUTS = [
     ("content", {"seed": SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 1_000, "cd" * 32)}),
     ("mtime", {"seed": SeedFile("a/b.txt", Path("/s/a/b.txt"), 10, 2_000, "ab" * 32)}),
     ("doc_id", {"seed": SeedFile("a/c.txt", Path("/s/a/b.txt"), 10, 1_000, "ab" * 32)}),
-    ("common_lines", {"common": "d"}),
     ("limits", {"limits": Limits(max_file_bytes=5)}),
     ("code_version", {"version": "v2"}),
 ]

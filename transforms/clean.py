@@ -2,15 +2,16 @@
 
 Labels are decided in order of trust: the DOM (HTML chrome blocks), Chinese web-chrome patterns and
 meta lines, the shape of the page (title above the meta line, header above the title, captions and
-link blocks between paragraphs, footer below the last paragraph, repeats), and last repetition across
-the corpus (`common_lines`). Each rule's name is the `reason` stored with the line.
+link blocks between paragraphs, footer below the last paragraph, repeats). Repetition across the corpus
+is judged later, over the whole corpus (transforms.corpus). Each rule's name is the `reason` stored
+with the line.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from transforms.chrome import chrome_reason, is_subheading_text
@@ -19,7 +20,7 @@ from transforms.metadata import MetaFields, author_fields, is_meta_line, parse_d
 from transforms.model import CleanDocument, InputFormat, Label, LabelledLine, Metadata, SideBlock
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
-from transforms.repetition import is_fingerprinted, line_fingerprint, normalise_line
+from transforms.repetition import normalise_line
 from transforms.script import detect_script, to_simplified
 from transforms.shape import ends_sentence, is_enumerated, is_paragraph, is_photo_credit, is_sentence_caption
 from transforms.sidetext import find_side_blocks
@@ -130,7 +131,7 @@ def _convert_lines(lines: Sequence[str]) -> list[str]:
     return converted if len(converted) == len(lines) else [to_simplified(line) for line in lines]
 
 
-def _strip_edge_chrome(text: str) -> str:
+def strip_edge_chrome(text: str) -> str:
     """A body line without surrounding spaces and a lone trailing or leading | separator."""
     text = text.strip()
     if text[:1] in _BARS or text[-1:] in _BARS:
@@ -347,15 +348,6 @@ def _chrome_editor(lines: list[_Line]) -> str | None:
     return None
 
 
-def _label_common(lines: list[_Line], common_lines: Collection[int]) -> None:
-    """Trust 4: an open short line seen in many documents of the corpus is chrome."""
-    if not common_lines:
-        return
-    for line in lines:
-        if line.label is None and is_fingerprinted(line.raw) and line_fingerprint(line.raw) in common_lines:
-            _set(line, "boilerplate", "common_line")
-
-
 def _label_runs(lines: list[_Line]) -> None:
     """Trust 3: paragraphs are body; short lines between paragraphs are captions, or a link block
     when many come in a row; short lines after the last paragraph are the page footer."""
@@ -423,8 +415,8 @@ def _apply_side_blocks(title: str | None, lines: list[_Line]) -> list[SideBlock]
         blocks.append(
             SideBlock(
                 block_no,
-                "\n".join(_strip_edge_chrome(ln.simplified) for ln in members),
-                "\n".join(_strip_edge_chrome(ln.original) for ln in members),
+                "\n".join(strip_edge_chrome(ln.simplified) for ln in members),
+                "\n".join(strip_edge_chrome(ln.original) for ln in members),
                 span.reason,
             )
         )
@@ -547,10 +539,12 @@ def _label_html_title(lines: list[_Line], page: _PageTitle) -> tuple[list[int], 
     return None
 
 
-def clean_document(
-    text: str, input_format: InputFormat, common_lines: Collection[int] = frozenset()
-) -> CleanDocument:
-    """One decoded page to labelled lines, metadata, Simplified body, side blocks and quality flags."""
+def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
+    """One decoded page to labelled lines, metadata, Simplified body, side blocks and quality flags.
+
+    What the page says on its own: lines repeated across the corpus are judged afterwards, over the
+    whole corpus (transforms.corpus), so a page's labels never depend on which pages came before it.
+    """
     lines, script, repairs, page, page_meta = _prepare(text, input_format)
     _label_chrome_and_meta(lines)
     first_para = _first_paragraph(lines)
@@ -571,11 +565,10 @@ def clean_document(
     _label_meta_lines(lines, meta, first_para)
     _label_repeats(lines, meta.title)
     _label_related_links(lines)
-    _label_common(lines, common_lines)
     _label_runs(lines)
     side_blocks = _apply_side_blocks(meta.title, lines)
     body = [ln for ln in lines if ln.label == "body"]
-    body_simplified = [_strip_edge_chrome(ln.simplified) for ln in body]
+    body_simplified = [strip_edge_chrome(ln.simplified) for ln in body]
     fields = meta.merged()
     editor = fields.editor or _chrome_editor(lines)
     metadata = Metadata(
@@ -590,7 +583,7 @@ def clean_document(
         metadata=metadata,
         lines=[LabelledLine(ln.no, ln.raw, ln.label or "body", ln.reason or "paragraph") for ln in lines],
         text="\n".join(t for t in body_simplified if t),
-        text_original="\n".join(t for t in (_strip_edge_chrome(ln.original) for ln in body) if t),
+        text_original="\n".join(t for t in (strip_edge_chrome(ln.original) for ln in body) if t),
         pinyin_repairs=repairs,
         flags=quality_flags([t for t in body_simplified if t]),
         side_blocks=side_blocks,

@@ -1,4 +1,9 @@
-"""Corpus-level line repetition: fingerprints of normalised lines, counted across documents (as cc_net)."""
+"""Corpus-level line repetition: fingerprints of normalised lines, counted across documents (as cc_net).
+
+Two kinds of fingerprint per document: its short lines, which may be chrome when many pages carry
+them, and the sentences of its paragraphs, the evidence that pages carrying one line are reports of
+one story (they share paragraph text too) rather than pages of one site.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,24 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-# Only lines up to this length are fingerprinted and may be judged chrome for being common: site chrome
-# is short (the longest chrome line in the seeds has 34 characters), while a long line seen in many
-# documents is a syndicated paragraph that the overlap step must still see.
-COMMON_LINE_MAX_CHARS = 40
+from transforms.model import LabelledLine
+
+# Only lines up to this length are fingerprinted and may be judged chrome for being common: site
+# chrome is short (teaser headlines are headlines: news titles stay under 64 characters, the title
+# limit of the line labeller), while a longer line seen in many documents is a syndicated paragraph
+# that the overlap step must still see.
+COMMON_LINE_MAX_CHARS = 64
+# Paragraph sentences shorter than this (normalised) say little about a story: 15 characters is a
+# clause with a subject and a verb; shorter ones are stock phrases (据了解，…).
+EVIDENCE_MIN_CHARS = 15
+KIND_LINE = 0  # a short line of any label: a chrome candidate
+KIND_SENTENCE = 1  # a sentence of a longer body line: evidence of what the page is about
 
 # Whitespace, punctuation and symbols are dropped and digits folded, so that "浏览:1412" and
 # "浏览：1500" or a breadcrumb with other spacing count as the same line.
 _NOISE = re.compile(r"[\s\W_]+")
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 
 def normalise_line(line: str) -> str:
@@ -22,10 +36,13 @@ def normalise_line(line: str) -> str:
     return _DIGITS.sub("0", _NOISE.sub("", line)).casefold()
 
 
+def _key_fingerprint(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
 def line_fingerprint(line: str) -> int:
     """A stable signed 64-bit key of a normalised line, so counts survive across runs."""
-    key = normalise_line(line)
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+    return _key_fingerprint(normalise_line(line))
 
 
 def is_fingerprinted(line: str) -> bool:
@@ -37,3 +54,23 @@ def is_fingerprinted(line: str) -> bool:
 def document_fingerprints(lines: Iterable[str]) -> set[int]:
     """Distinct fingerprints of one document's short lines (count each document once per line)."""
     return {line_fingerprint(line) for line in lines if is_fingerprinted(line)}
+
+
+def evidence_fingerprints(lines: Iterable[LabelledLine]) -> set[int]:
+    """Distinct fingerprints of the sentences of a document's longer body lines (its own story)."""
+    out = set()
+    for line in lines:
+        if line.label != "body" or is_fingerprinted(line.text):
+            continue
+        for sentence in _SENTENCE_END.split(line.text):
+            key = normalise_line(sentence)
+            if len(key) >= EVIDENCE_MIN_CHARS:
+                out.add(_key_fingerprint(key))
+    return out
+
+
+def fingerprint_rows(lines: list[LabelledLine]) -> tuple[list[int], list[int]]:
+    """A document's rows of line_fingerprints: (fingerprints, kinds), short lines first, each sorted."""
+    short = sorted(document_fingerprints(ln.text for ln in lines))
+    sentences = sorted(evidence_fingerprints(lines))
+    return short + sentences, [KIND_LINE] * len(short) + [KIND_SENTENCE] * len(sentences)

@@ -35,6 +35,9 @@ LINES = pa.schema(
         ("text", pa.string()),
         ("label", pa.string()),
         ("reason", pa.string()),
+        # what the page's own rules said, where a verdict over the corpus overrode it (else null)
+        ("page_label", pa.string()),
+        ("page_reason", pa.string()),
     ]
 )
 SIDE_TEXTS = pa.schema(
@@ -46,7 +49,16 @@ SIDE_TEXTS = pa.schema(
         ("reason", pa.string()),
     ]
 )
-LINE_FINGERPRINTS = pa.schema([("doc_id", pa.string()), ("fingerprint", pa.int64())])
+# Per document: its short lines (kind 0) and its paragraph sentences (kind 1), with the corpus
+# verdict its rows were last built with (transforms.repetition, warehouse.corpus).
+LINE_FINGERPRINTS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("fingerprint", pa.int64()),
+        ("kind", pa.int8()),
+        ("corpus_reason", pa.string()),
+    ]
+)
 FILES = pa.schema(
     [
         ("doc_id", pa.string()),

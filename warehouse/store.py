@@ -66,7 +66,7 @@ class Warehouse:
         if not files:
             empty = schema.empty_table()
             return empty.select(columns) if columns else empty
-        tables = [_read_with_schema(f, schema, columns) for f in files]
+        tables = [read_with_schema(f, schema, columns) for f in files]
         return pa.concat_tables(tables)
 
     @contextlib.contextmanager
@@ -152,7 +152,7 @@ class Warehouse:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def _read_with_schema(path: Path, schema: pa.Schema, columns: list[str] | None) -> pa.Table:
+def read_with_schema(path: Path, schema: pa.Schema, columns: list[str] | None) -> pa.Table:
     """Read one file, adding columns an older writer did not have, as nulls."""
     table = pq.read_table(path)
     for field in schema:
@@ -172,7 +172,7 @@ def _carry_over(source: Path, target: Path, schema: pa.Schema, rewrite: set[str]
         if path.stem not in rewrite:
             os.link(path, target / path.name)
             continue
-        table = _read_with_schema(path, schema, None)
+        table = read_with_schema(path, schema, None)
         kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=removed)))
         if kept.num_rows:
             _write(kept, target / path.name)

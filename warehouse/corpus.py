@@ -1,0 +1,296 @@
+"""The corpus step: line verdicts counted over every document of the new version, and the documents
+whose labels they change, rebuilt from their stored lines (no file is read or cleaned again).
+
+Runs after the shards and before the version is built. Every run counts the whole corpus (the
+stored documents that stay plus this run's), so the verdicts, and with them every document's labels,
+are a function of the seeds folder alone: a from-scratch run and any sequence of incremental runs
+over the same files give the same tables. A document is rewritten only when a verdict on one of its
+lines differs from the one its rows carry (`line_fingerprints.corpus_reason`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transforms.corpus import (
+    FREQUENT_DOCS,
+    MIN_DOCS,
+    Body,
+    LineCounts,
+    PageLine,
+    body_of,
+    corpus_reason,
+    relabel,
+)
+from transforms.model import LabelledLine
+from transforms.overlap import passage_rows_batch
+from transforms.repetition import KIND_LINE, KIND_SENTENCE
+from warehouse.schema import PER_DOCUMENT
+from warehouse.store import read_with_schema, write_staged
+
+# DuckDB's memory while counting fingerprints (~50 rows a document: 50M at 1M documents): the
+# aggregates spill beyond it instead of taking DuckDB's default of 80% of RAM.
+MEMORY_LIMIT = "512MB"
+
+# Counts of every short line on MIN_DOCS pages or more; below FREQUENT_DOCS also how many of its
+# carriers share no paragraph sentence with another carrier ("unrelated").
+COUNTS_SQL = f"""
+create temp table short as
+    select distinct doc_id, fingerprint from lf where kind = {KIND_LINE};
+create temp table counts as
+    select fingerprint, count(*) as docs from short group by fingerprint having count(*) >= {MIN_DOCS};
+create temp table carriers as
+    select s.fingerprint, s.doc_id from short s join counts c using (fingerprint)
+    where c.docs < {FREQUENT_DOCS};
+create temp table carrier_evidence as
+    select c.fingerprint, c.doc_id, e.fingerprint as sentence
+    from carriers c join (select distinct doc_id, fingerprint from lf where kind = {KIND_SENTENCE}) e
+    using (doc_id);
+create temp table related as
+    select ce.fingerprint, count(distinct ce.doc_id) as n
+    from carrier_evidence ce
+    join (select fingerprint, sentence from carrier_evidence group by all having count(*) >= 2) s
+    using (fingerprint, sentence)
+    group by ce.fingerprint;
+"""
+COUNTS_RESULT_SQL = f"""
+select c.fingerprint, c.docs,
+       case when c.docs >= {FREQUENT_DOCS} then null else c.docs - coalesce(r.n, 0) end as unrelated
+from counts c left join related r using (fingerprint)
+order by c.fingerprint
+"""
+VERDICTS = pa.schema([("fingerprint", pa.int64()), ("reason", pa.string())])
+
+
+@dataclass
+class CorpusStep:
+    """What the corpus step changed: documents rewritten and the staged files holding their rows."""
+
+    part: str
+    staged: dict[str, Path] = field(default_factory=dict)
+    relabelled: list[str] = field(default_factory=list)  # documents whose rows the part replaces
+    text_changed: list[str] = field(default_factory=list)  # of those, the ones whose body changed
+
+
+def _files_sql(files: Sequence[Path]) -> str:
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+
+
+def _connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{temp_dir}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _define_corpus(
+    con: duckdb.DuckDBPyConnection, stored: Sequence[Path], staged: Sequence[Path], gone: Collection[str]
+) -> None:
+    """View `lf`: fingerprint rows of the stored documents that stay, and of this run's."""
+    schema = PER_DOCUMENT["line_fingerprints"]
+    empty = schema.empty_table()
+    con.register("lf_empty", empty)
+    con.register("gone", pa.table({"doc_id": pa.array(sorted(gone), pa.string())}))
+    parts = ["select doc_id, fingerprint, kind, corpus_reason from lf_empty"]
+    if stored:
+        parts.append(
+            f"select doc_id, fingerprint, kind, corpus_reason from read_parquet({_files_sql(stored)}, "
+            "union_by_name = true) where doc_id not in (select doc_id from gone)"
+        )
+    if staged:
+        parts.append(
+            f"select doc_id, fingerprint, kind, corpus_reason from read_parquet({_files_sql(staged)}, "
+            "union_by_name = true)"
+        )
+    con.execute("create temp view lf as " + " union all ".join(parts))
+
+
+def line_verdicts(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every short line some rule calls chrome: fingerprint and reason (the rules are transforms.corpus)."""
+    con.execute(COUNTS_SQL)
+    rows = con.execute(COUNTS_RESULT_SQL).fetchall()
+    verdicts = [(int(fp), corpus_reason(LineCounts(int(docs), unrelated))) for fp, docs, unrelated in rows]
+    kept = [(fp, reason) for fp, reason in verdicts if reason is not None]
+    return pa.table({"fingerprint": [fp for fp, _ in kept], "reason": [r for _, r in kept]}, schema=VERDICTS)
+
+
+def documents_to_relabel(con: duckdb.DuckDBPyConnection, verdicts: pa.Table) -> list[str]:
+    """Documents whose stored rows carry another verdict than the corpus gives now."""
+    con.register("verdicts", verdicts)
+    rows = con.execute(
+        f"""select distinct l.doc_id from lf l left join verdicts v using (fingerprint)
+            where l.kind = {KIND_LINE} and l.corpus_reason is distinct from v.reason
+            order by 1"""
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _read_rows(files: Sequence[Path], table: str, doc_ids: pa.Array) -> pa.Table:
+    """The rows of some documents from a table's files (columns an older writer lacked come as nulls)."""
+    schema = PER_DOCUMENT[table]
+    parts = [schema.empty_table()]
+    for path in files:
+        rows = read_with_schema(path, schema, None)
+        parts.append(rows.filter(pc.is_in(rows.column("doc_id"), value_set=doc_ids)))
+    return pa.concat_tables(parts).sort_by("doc_id")
+
+
+def _page_lines(rows: pa.Table) -> dict[str, list[PageLine]]:
+    """Stored lines by document, in line order."""
+    out: dict[str, list[PageLine]] = {}
+    for r in rows.sort_by([("doc_id", "ascending"), ("line_no", "ascending")]).to_pylist():
+        line = LabelledLine(r["line_no"], r["text"], r["label"], r["reason"])
+        out.setdefault(r["doc_id"], []).append(PageLine(line, r["page_label"], r["page_reason"]))
+    return out
+
+
+def rebuild(
+    rows: dict[str, pa.Table], verdicts: pa.Table, staging: Path, part: str, run_id: str
+) -> CorpusStep:
+    """Relabel some documents (their rows of every per-document table) and stage their rows anew."""
+    step = CorpusStep(part)
+    reasons = dict(
+        zip(verdicts.column("fingerprint").to_pylist(), verdicts.column("reason").to_pylist(), strict=True)
+    )
+    base = rows["documents_base"]
+    lines = _page_lines(rows["lines"])
+    step.relabelled = base.column("doc_id").to_pylist()
+    new_lines = {d: relabel(lines.get(d, []), reasons) for d in step.relabelled}
+    bodies = {d: body_of([pl.line for pl in pls]) for d, pls in new_lines.items()}
+    old_text = dict(zip(step.relabelled, base.column("text").to_pylist(), strict=True))
+    step.text_changed = [d for d in step.relabelled if bodies[d].text != old_text[d]]
+    tables = {
+        "documents_base": _with_bodies(base, bodies, run_id),
+        "lines": _lines_table(new_lines),
+        "side_texts": rows["side_texts"],
+        "line_fingerprints": _with_reasons(rows["line_fingerprints"], reasons),
+        "passage_index": passage_rows_batch(step.relabelled, [bodies[d].text for d in step.relabelled]),
+    }
+    for name, data in tables.items():
+        if data.num_rows:
+            step.staged[name] = write_staged(data, staging / name / f"{part}.parquet")
+    return step
+
+
+def _gather(
+    doc_ids: Sequence[str],
+    stored: dict[str, list[Path]],
+    staged: dict[str, list[Path]],
+    stored_parts: dict[str, str],
+) -> dict[str, pa.Table]:
+    """Every per-document row of some documents: stored ones from their part files only, this run's
+    from the staged files."""
+    old = pa.array(sorted(d for d in doc_ids if d in stored_parts), pa.string())
+    new = pa.array(sorted(d for d in doc_ids if d not in stored_parts), pa.string())
+    parts = {stored_parts[d] for d in old.to_pylist()}
+    out = {}
+    for table in PER_DOCUMENT:
+        from_parts = [f for f in stored.get(table, []) if f.stem in parts]
+        out[table] = pa.concat_tables(
+            [_read_rows(from_parts, table, old), _read_rows(staged.get(table, []), table, new)]
+        ).sort_by("doc_id")
+    return out
+
+
+def _with_bodies(base: pa.Table, bodies: dict[str, Body], run_id: str) -> pa.Table:
+    """documents_base rows with the rebuilt body, flags and size, written by this run."""
+    ids = base.column("doc_id").to_pylist()
+    texts = [bodies[d].text for d in ids]
+    columns = {
+        "text": pa.array(texts, pa.string()),
+        "text_original": pa.array([bodies[d].text_original for d in ids], pa.string()),
+        "flags": pa.array([bodies[d].flags for d in ids], pa.list_(pa.string())),
+        "text_chars": pa.array([len(t) for t in texts], pa.int64()),
+        "run_id": pa.array([run_id] * len(ids), pa.string()),
+    }
+    for name, values in columns.items():
+        base = base.set_column(base.schema.get_field_index(name), base.schema.field(name), values)
+    return base
+
+
+def _lines_table(lines: dict[str, list[PageLine]]) -> pa.Table:
+    """Rows of the lines table for relabelled documents."""
+    rows = [
+        {
+            "doc_id": doc_id,
+            "line_no": pl.line.line_no,
+            "text": pl.line.text,
+            "label": pl.line.label,
+            "reason": pl.line.reason,
+            "page_label": pl.page_label,
+            "page_reason": pl.page_reason,
+        }
+        for doc_id, pls in lines.items()
+        for pl in pls
+    ]
+    return pa.Table.from_pylist(rows, schema=PER_DOCUMENT["lines"])
+
+
+def _with_reasons(rows: pa.Table, reasons: dict[int, str]) -> pa.Table:
+    """line_fingerprints rows carrying the verdict now given to each short line."""
+    values = [
+        reasons.get(fp) if kind == KIND_LINE else None
+        for fp, kind in zip(
+            rows.column("fingerprint").to_pylist(), rows.column("kind").to_pylist(), strict=True
+        )
+    ]
+    index = rows.schema.get_field_index("corpus_reason")
+    return rows.set_column(index, rows.schema.field(index), pa.array(values, pa.string()))
+
+
+def drop_documents(path: Path, table: str, doc_ids: pa.Array) -> Path | None:
+    """Rewrite one staged file without some documents (a hard link to a cached shard is replaced,
+    not written through); None when no row is left."""
+    rows = read_with_schema(path, PER_DOCUMENT[table], None)
+    keep = pc.invert(pc.is_in(rows.column("doc_id"), value_set=doc_ids))
+    if pc.all(keep).as_py() is not False:
+        return path
+    kept = rows.filter(keep)
+    if kept.num_rows == 0:
+        path.unlink()
+        return None
+    return write_staged(kept, path)
+
+
+def corpus_step(
+    stored: dict[str, list[Path]],
+    staged: dict[str, list[Path]],
+    gone: Collection[str],
+    stored_part_of: dict[str, str],
+    staging: Path,
+    run_id: str,
+) -> CorpusStep:
+    """Count the corpus, find the documents whose rows disagree with the verdicts, stage them anew.
+
+    stored: table -> the current version's files; staged: table -> this run's shard files; gone:
+    stored documents that leave or are replaced; stored_part_of: stored document -> its part file.
+    Staged shard files that held a relabelled document are rewritten without it.
+    """
+    temp = staging / "duckdb-tmp"
+    temp.mkdir(parents=True, exist_ok=True)
+    con = _connect(temp)
+    try:
+        _define_corpus(con, stored["line_fingerprints"], staged["line_fingerprints"], gone)
+        verdicts = line_verdicts(con)
+        doc_ids = documents_to_relabel(con, verdicts)
+    finally:
+        con.close()
+    if not doc_ids:
+        return CorpusStep(f"{run_id}-corpus")
+    stored_parts = {d: p for d, p in stored_part_of.items() if d not in gone}
+    rows = _gather(doc_ids, stored, staged, stored_parts)
+    step = rebuild(rows, verdicts, staging, f"{run_id}-corpus", run_id)
+    moved = pa.array(sorted(d for d in doc_ids if d not in stored_parts), pa.string())
+    if len(moved):
+        for table, paths in staged.items():
+            staged[table] = [
+                p for p in (drop_documents(path, table, moved) for path in paths) if p is not None
+            ]
+    return step
