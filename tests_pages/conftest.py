@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.devpages import DEV_PAGES, ENV_VAR
+from tests.conftest import prefect_harness  # the flow tests here share the suite's Prefect server
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -15,3 +16,6 @@ def pytest_configure(config: pytest.Config) -> None:
             f"no dev pages at {DEV_PAGES}: set {ENV_VAR} to a folder with gne/ and trafilatura-eval/ "
             "(a CI checkout has them in ../shared/dev-pages)"
         )
+
+
+__all__ = ["prefect_harness"]

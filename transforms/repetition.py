@@ -46,21 +46,26 @@ def line_fingerprint(line: str) -> int:
 
 
 def is_fingerprinted(line: str) -> bool:
-    """True for the lines that take part in corpus repetition: short and not blank."""
-    stripped = line.strip()
-    return 0 < len(stripped) <= COMMON_LINE_MAX_CHARS
+    """True for the lines that take part in corpus repetition: short, with a word or a number in it
+    (lines of symbols alone, emoji or icon glyphs, would all count as one line: their key is empty)."""
+    return _is_short(line) and bool(normalise_line(line))
+
+
+def _is_short(line: str) -> bool:
+    return 0 < len(line.strip()) <= COMMON_LINE_MAX_CHARS
 
 
 def document_fingerprints(lines: Iterable[str]) -> set[int]:
     """Distinct fingerprints of one document's short lines (count each document once per line)."""
-    return {line_fingerprint(line) for line in lines if is_fingerprinted(line)}
+    keys = (normalise_line(line) for line in lines if _is_short(line))
+    return {_key_fingerprint(key) for key in keys if key}
 
 
 def evidence_fingerprints(lines: Iterable[LabelledLine]) -> set[int]:
     """Distinct fingerprints of the sentences of a document's longer body lines (its own story)."""
     out = set()
     for line in lines:
-        if line.label != "body" or is_fingerprinted(line.text):
+        if line.label != "body" or len(line.text.strip()) <= COMMON_LINE_MAX_CHARS:
             continue
         for sentence in _SENTENCE_END.split(line.text):
             key = normalise_line(sentence)
