@@ -1,16 +1,20 @@
 """Cleaning and overlap accuracy of a run against the generated truth (issue 7).
 
-Reads OUT/truth.jsonl and OUT/pairs.jsonl of a generated corpus and the `lines`, `documents` and
-`doc_pairs` tables of a warehouse built from OUT/seeds (made here with a cold run unless given).
-Reports per-label precision and recall, body recall by content (every true body line's text is in
-the document's text_original), chrome precision, planted-pair precision and recall, and the worst
-lines (lost body lines, wrongly dropped lines) with the rule (reason) that decided them.
+Reads OUT/truth.jsonl and OUT/pairs.jsonl of a generated corpus and the `lines`, `documents`,
+`doc_pairs` and `events` tables of a warehouse built from OUT/seeds (made here with a cold run unless
+given). Reports per-label precision and recall, body recall by content (every true body line's text
+is in the document's text_original), chrome precision, planted-pair precision and recall, the worst
+lines (lost body lines, wrongly dropped lines) with the rule (reason) that decided them, within-event
+precision (the share of document pairs inside an event that are one planted story: the connected
+components of the planted pairs) with the largest events holding false pairs, and the chrome-only
+pairs (unplanted reported pairs whose documents share a planted teaser line).
 
-Targets: body recall 1.0, chrome precision >= 0.99, planted-pair recall >= 0.95 at precision >= 0.99.
+Targets: body recall 1.0, chrome precision >= 0.99, planted-pair recall >= 0.95 at precision >= 0.99,
+within-event precision >= 0.99, no chrome-only pair.
 
 Run: .venv/bin/python -m benchmarks.accuracy --docs 2000 [--warehouse DIR] [--worst 30]
      .venv/bin/python -m benchmarks.accuracy --corpus OUT --direct   (clean_document per file, no flow:
-     the same labels as a cold run, which has no common lines yet; no pairs scored)
+     the same labels as a run: each page cleaned, then the corpus step over them all; no pairs scored)
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import argparse
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +31,10 @@ import duckdb
 
 from benchmarks.harness import WORK, corpus, fresh, run_zhnews
 from transforms.clean import clean_document
+from transforms.corpus import Body
 from transforms.decode import Decoded, decode_bytes, sniff_format
-from transforms.model import CleanDocument
+from transforms.model import CleanDocument, LabelledLine
+from warehouse.corpus import relabelled_in_memory
 
 LABELS = ("title", "meta", "body", "caption", "boilerplate", "side")
 MISSING = "(missing)"  # a true line the warehouse has no line for (HTML blocks merged or dropped)
@@ -36,10 +42,16 @@ TARGET_BODY_RECALL = 1.0
 TARGET_CHROME_PRECISION = 0.99
 TARGET_PAIR_RECALL = 0.95
 TARGET_PAIR_PRECISION = 0.99
+# Events are built from the pairs, so they are held to the pairs' precision: one false pair can merge
+# two stories into one event, and every pair across them is false.
+TARGET_EVENT_PRECISION = 0.99
+# A pair whose documents share only a site's teaser lines is no overlap at all: none is allowed.
+TARGET_CHROME_ONLY_PAIRS = 0
 SHOW_CHARS = 60  # characters of a line shown in the worst-lines list
 _SPACE = re.compile(r"\s+")
 
 Key = tuple[str, str]  # (doc_id, line key)
+Pair = tuple[str, str]  # (doc_a, doc_b)
 
 
 def squash(text: str) -> str:
@@ -94,20 +106,25 @@ Stored = tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, str]]
 
 
 def clean_seeds(root: Path, doc_ids: Iterable[str]) -> Iterator[tuple[str, CleanDocument]]:
-    """Each readable seed file of a generated corpus cleaned by clean_document, as a cold run cleans it."""
+    """Each readable seed file of a generated corpus cleaned by clean_document, as a shard cleans it."""
     for doc in doc_ids:
         decoded = decode_bytes((root / "seeds" / doc).read_bytes())
         if isinstance(decoded, Decoded):
             yield doc, clean_document(decoded.text, sniff_format(decoded.text))
 
 
+def cleaned_with_corpus(root: Path, doc_ids: Iterable[str]) -> dict[str, tuple[list[LabelledLine], Body]]:
+    """Each readable seed cleaned, then judged by the corpus step over all of them: what a run stores."""
+    return relabelled_in_memory({doc: cleaned.lines for doc, cleaned in clean_seeds(root, doc_ids)})
+
+
 def cleaned_directly(root: Path, doc_ids: list[str]) -> Stored:
-    """Lines and text_original per document from clean_document on each seed (as a cold run stores)."""
+    """Lines and text_original per document, cleaned and judged by the corpus step without the flow."""
     lines: dict[str, list[tuple[int, str, str, str]]] = {}
     texts: dict[str, str] = {}
-    for doc, cleaned in clean_seeds(root, doc_ids):
-        lines[doc] = [(ln.line_no, ln.text, ln.label, ln.reason) for ln in cleaned.lines]
-        texts[doc] = cleaned.text_original
+    for doc, (relabelled, body) in cleaned_with_corpus(root, doc_ids).items():
+        lines[doc] = [(ln.line_no, ln.text, ln.label, ln.reason) for ln in relabelled]
+        texts[doc] = body.text_original
     return lines, texts
 
 
@@ -179,6 +196,116 @@ def pair_lines(planted: list[dict[str, object]], found: set[tuple[str, str]], wo
     return out
 
 
+def stored_events(warehouse: Path) -> dict[str, list[str]]:
+    """The documents of each event, from the warehouse's events table."""
+    con = duckdb.connect(str(warehouse / "catalog.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select event_id, doc_id from events order by event_id, doc_id").fetchall()
+    finally:
+        con.close()
+    events: dict[str, list[str]] = defaultdict(list)
+    for event, doc in rows:
+        events[event].append(doc)
+    return dict(events)
+
+
+def stories(planted: Iterable[Pair]) -> dict[str, str]:
+    """Each planted document's story: its connected component over the planted pairs (a transitive
+    closure, so a chain a~b, b~c is one story), named by its smallest doc_id."""
+    parent: dict[str, str] = {}
+
+    def root(doc: str) -> str:
+        while parent.setdefault(doc, doc) != doc:
+            parent[doc] = parent[parent[doc]]  # path halving keeps chains short
+            doc = parent[doc]
+        return doc
+
+    for a, b in planted:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {doc: root(doc) for doc in parent}
+
+
+@dataclass(frozen=True)
+class EventScore:
+    """Document pairs inside events of 2+ documents, those of one planted story, and the events with
+    false pairs (event_id, documents, false pairs), largest first."""
+
+    pairs: int
+    true_pairs: int
+    worst: list[tuple[str, int, int]]
+
+    @property
+    def precision(self) -> float:
+        return self.true_pairs / self.pairs if self.pairs else float("nan")
+
+
+def event_precision(events: Mapping[str, Sequence[str]], planted: Iterable[Pair]) -> EventScore:
+    """Within-event precision: every pair of an event's documents is true when the planted pairs
+    join them into one story; counted per story, so a large event costs no pair loop."""
+    story = stories(planted)
+    pairs = true_pairs = 0
+    worst: list[tuple[str, int, int]] = []
+    for event, docs in events.items():
+        n = len(docs)
+        if n < 2:
+            continue
+        together = Counter(story.get(doc, doc) for doc in docs).values()
+        event_pairs, event_true = n * (n - 1) // 2, sum(k * (k - 1) // 2 for k in together)
+        pairs += event_pairs
+        true_pairs += event_true
+        if event_true < event_pairs:
+            worst.append((event, n, event_pairs - event_true))
+    worst.sort(key=lambda w: (-w[1], -w[2], w[0]))
+    return EventScore(pairs, true_pairs, worst)
+
+
+def event_lines(score: EventScore, events: Mapping[str, Sequence[str]], worst: int) -> list[str]:
+    """The figure, and the largest events with false pairs: where a false merge costs most."""
+    out = [
+        f"within-event precision {score.precision:.4f} over {score.pairs:,} document pairs in events "
+        f"(target >= {TARGET_EVENT_PRECISION}), events with false pairs: {len(score.worst):,}"
+    ]
+    for event, n, false in score.worst[:worst]:
+        docs = sorted(events[event])
+        shown = " ".join(docs[:4]) + (" …" if n > 4 else "")
+        out.append(f"  event {event}: {n} documents, {false} false pairs: {shown}")
+    return out
+
+
+def teaser_numbers(record: Mapping[str, object]) -> set[int]:
+    """The planted teasers on a document: its boilerplate lines that carry a teaser number."""
+    lines = record.get("lines")
+    if not isinstance(lines, list):
+        return set()
+    return {int(str(t["teaser"])) for t in lines if t.get("label") == "boilerplate" and "teaser" in t}
+
+
+def chrome_only_pairs(
+    found: Iterable[Pair], planted: Iterable[Pair], truth: Iterable[Mapping[str, object]]
+) -> list[Pair]:
+    """Reported pairs that are not planted and whose documents share a teaser line (the same planted
+    headline in both, per the truth): pairs made by site chrome rather than by a story."""
+    teasers = {str(r["doc_id"]): teaser_numbers(r) for r in truth}
+    known = {tuple(sorted(p)) for p in planted}
+    return sorted(
+        (a, b)
+        for a, b in found
+        if tuple(sorted((a, b))) not in known and teasers.get(a, set()) & teasers.get(b, set())
+    )
+
+
+def chrome_pair_lines(pairs: list[Pair] | None, worst: int) -> list[str]:
+    """The count, and the first pairs to look at (n/a when the truth has no lines to tell teasers by)."""
+    head = "chrome-only pairs (unplanted, sharing a teaser line):"
+    if pairs is None:
+        return [f"{head} n/a (a corpus without line truth)"]
+    out = [f"{head} {len(pairs):,} (target {TARGET_CHROME_ONLY_PAIRS})"]
+    out += [f"  chrome-only {a} ~ {b}" for a, b in pairs[:worst]]
+    return out
+
+
 def cut(text: str) -> str:
     text = text.strip()
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "…"
@@ -225,17 +352,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.direct:
         truth = read_jsonl(root / "truth.jsonl")
         cleaned = cleaned_directly(root, [str(r["doc_id"]) for r in truth])
-        print(f"corpus {root}, cleaned directly (no common lines)")
+        print(f"corpus {root}, cleaned directly (clean_document, then the corpus step in memory)")
         print("\n".join(report(score_stored(truth, cleaned), args.worst)))
         return 0
     warehouse = args.warehouse
     if warehouse is None:
         warehouse = fresh(WORK / f"wh-accuracy-{root.name}")
         run_zhnews(root / "seeds", warehouse, args.timeout).check()
-    scores, found = score_lines(read_jsonl(root / "truth.jsonl"), warehouse)
+    truth = read_jsonl(root / "truth.jsonl")
+    scores, found = score_lines(truth, warehouse)
+    planted = read_jsonl(root / "pairs.jsonl")
     print(f"corpus {root}, warehouse {warehouse}")
     print("\n".join(report(scores, args.worst)))
-    print("\n".join(pair_lines(read_jsonl(root / "pairs.jsonl"), found, args.worst)))
+    print("\n".join(pair_lines(planted, found, args.worst)))
+    planted_pairs = [(str(p["doc_a"]), str(p["doc_b"])) for p in planted]
+    events = stored_events(warehouse)
+    print("\n".join(event_lines(event_precision(events, planted_pairs), events, args.worst)))
+    chrome_only = chrome_only_pairs(found, planted_pairs, truth) if truth and "lines" in truth[0] else None
+    print("\n".join(chrome_pair_lines(chrome_only, args.worst)))
     return 0
 
 

@@ -5,13 +5,18 @@ dev pages), with their numbers redrawn, so the text reads like news while senten
 the corpus (as they are in real news) and only planted pairs share passages. Around the body: site
 chrome (per site, so it repeats across that site's pages, plus per-page related links), title and
 meta lines, captions, appended organisation profiles (side text), a share in Traditional (some
-with pinyin annotations), GBK/Big5 encodings and HTML pages.
+with pinyin annotations), GBK/Big5 encodings and HTML pages. A quarter of the sites also carry teaser
+headlines of their other stories inside the article (a block of 2-5 a page, the same block on the
+3-10 pages of one "day" of the site, then another), and short articles that the teasers can make half
+of: lines no page tells from its paragraphs, which only their spread over unrelated pages marks as
+chrome.
 
 Layout written under OUT (the run is given OUT/seeds only, so the truth stays outside it):
 - OUT/seeds/<bucket>/<n>.txt|.html  the seed files (1,000 per folder)
 - OUT/truth.jsonl                   one record per document: format, encoding, script, pinyin count,
                                     and every non-empty line (text as written, text without pinyin,
-                                    label, line_no for text files)
+                                    label, line_no for text files; teaser lines, labelled boilerplate,
+                                    also carry `teaser`: the planted headline's number, one per text)
 - OUT/pairs.jsonl                   planted pairs: doc_a < doc_b, relation duplicate | overlap
 - OUT/manifest.json                 parameters, counts and the pool's fingerprint
 
@@ -27,8 +32,9 @@ import json
 import random
 import re
 import sys
-from collections import deque
-from collections.abc import Iterable, Iterator
+from array import array
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +47,7 @@ from pypinyin import Style, pinyin
 from benchmarks.devpages import DEV_PAGES
 from transforms.decode import Decoded, decode_bytes
 from transforms.pinyin import strip_annotations
+from transforms.repetition import normalise_line
 from transforms.script import to_simplified
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -51,8 +58,10 @@ DEFAULT_SOURCES = (*PROJECT_SOURCES, DEV_PAGES)
 FILES_PER_FOLDER = 1000  # keeps directory listings short at 1M files
 # Written into the manifest; raised whenever a seed's corpus changes, so that a corpus kept from an
 # earlier generator is made again (benchmarks.harness.corpus). 2: one topic clause a body sentence;
-# 3: company-profile facts kept out of articles.
-GENERATOR_VERSION = 3
+# 3: company-profile facts kept out of articles; 4: teaser headlines inside the articles of a quarter
+# of the sites (changing every 3-10 pages of the site), short articles on those sites, and each
+# page's site drawn up front (so that a site's days can be planned).
+GENERATOR_VERSION = 4
 
 # Shares of documents with each property (a document can have several). Chosen to exercise every
 # path often enough at 1k documents (>= 50 of each) while Simplified UTF-8 text stays the bulk,
@@ -128,6 +137,40 @@ CHARTER_PHRASES = (
 COMPANY_FACT_PHRASES = ("成立于", "总部位于", "注册资本", "主营业务", "经营范围")
 PROFILE_PHRASES = CHARTER_PHRASES + COMPANY_FACT_PHRASES
 PINYIN_ANNOTATE_SHARE = 0.6  # share of Traditional-only characters that get an annotation
+# Teaser headlines (generator 4): sites that put headlines of their other stories inside the
+# article (「标题……《详全文》」, 即时新闻 notices, three featured headlines above the text), as
+# finance and news portals do; the issue asks for about a quarter of the sites.
+TEASER_SITE_SHARE = 0.25
+# Pages of a site that carry one day's block: at least the 3 carriers the corpus step's relatedness
+# rule needs (transforms.corpus MIN_DOCS) and at most 10, far below the 50 pages from which any line
+# is chrome (FREQUENT_DOCS): only the pages' unrelatedness tells these lines from a quoted passage.
+TEASER_PAGES = (3, 10)
+TEASERS_PER_BLOCK = (2, 5)  # the issue: a block of 2-5 teasers a page
+# Where a site puts its block: above the first paragraph, between two, or below the last.
+TEASER_PLACES = ("top", "between", "after")
+# A teaser line is a headline with its site's decoration: (before, after). Seen on portals: a link
+# word after the headline, a notice label before it, or a bare featured headline. None ends like a
+# sentence, and the longest line (40 + 6 characters) stays a short line for the corpus step (<= 64).
+TEASER_FORMS = (
+    ("", "《详全文》"),
+    ("", "【详细】"),
+    ("", "……全文"),
+    ("", ""),
+    ("【即时新闻】", ""),
+    ("今日推荐：", ""),
+)
+# Model-made clauses that teaser headlines are made of, none inside a pooled clause: two-clause
+# headlines give millions of distinct lines, far more than the ~120k teasers of a 1M-document corpus
+# (233 at 2,000 documents, seed 7).
+TEASER_CLAUSES = 5000
+# On teaser sites this share of articles are flashes of SHORT_PARAGRAPHS paragraphs, so that the
+# teasers can be half of the body lines, as on real finance sites.
+SHORT_ARTICLE_SHARE = 0.5
+SHORT_PARAGRAPHS = (1, 3)
+# Planted pairs copy only articles as long as the shortest before short articles (3 paragraphs of one
+# sentence): a planted overlap shares as many sentences as it did in generator 3.
+MIN_SOURCE_SENTENCES = PARAGRAPHS[0] * SENTENCES_PER_PARAGRAPH[0]
+TEASER = "teaser"  # the label of a teaser line in a Page; the truth calls it boilerplate
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?])")
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
@@ -213,6 +256,26 @@ class Page:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (text, label)
     body: list[str] = field(default_factory=list)  # body sentences, for planted copies
     side_blocks: int = 0
+    teasers: list[int] = field(default_factory=list)  # numbers of the TEASER lines, in line order
+
+
+@dataclass(frozen=True)
+class TeaserBlock:
+    """One page's teaser lines (numbered headlines, decorated) and where the site puts them."""
+
+    lines: tuple[tuple[int, str], ...]
+    place: str
+
+
+@dataclass
+class TeaserSite:
+    """A teaser site's plan: its style, the pages of each day to come, and today's block."""
+
+    place: str
+    form: tuple[str, str]
+    days: deque[int]
+    block: tuple[tuple[int, str], ...] = ()
+    left: int = 0  # pages of the current day still to carry the block
 
 
 @dataclass(frozen=True)
@@ -339,6 +402,98 @@ def title(rng: random.Random, clauses: list[str]) -> str:
     return redraw_digits(rng, joined if len(joined) <= HEADLINE_MAX_CHARS else parts[0])
 
 
+def fold_digits(text: str) -> str:
+    """Every digit as 0: bodies redraw their digits, so a clause is in a body whatever its digits."""
+    return _DIGITS.sub("0", text)
+
+
+def teaser_clauses(rng: random.Random, real: list[str], pool: list[str], count: int) -> list[str]:
+    """`count` model-made clauses for teaser headlines, none inside a pooled clause (digits aside), so
+    that no article, title or caption carries a teaser's text; none starts or ends on punctuation or
+    states a profile's facts (headlines of news, like the article clauses)."""
+    model = markov_model(real)
+    pooled = "\n".join(fold_digits(c) for c in pool)
+    tried: set[str] = set()
+    out: list[str] = []
+    while len(out) < count:
+        clause = markov_clause(rng, model)
+        if len(clause) < CLAUSE_CHARS[0] or clause in tried or _TRIM.sub("", clause) != clause:
+            continue
+        if any(phrase in clause for phrase in PROFILE_PHRASES):
+            continue
+        tried.add(clause)
+        if fold_digits(clause) not in pooled:
+            out.append(clause)
+    return out
+
+
+def site_plan(rng: random.Random, docs: int, sites: int) -> array[int]:
+    """The site of every page, drawn up front: a site's days are planned from its number of pages."""
+    return array("L", (rng.randrange(sites) for _ in range(docs)))
+
+
+def day_lengths(rng: random.Random, pages: int) -> list[int]:
+    """A site's pages cut into consecutive days of TEASER_PAGES pages each (none when too few), so
+    that every teaser is on as many pages as its day has."""
+    low, high = TEASER_PAGES
+    if pages < low:
+        return []
+    days: list[int] = []
+    while pages > high:
+        days.append(rng.randint(low, min(high, pages - low)))  # leaves at least a day's minimum
+        pages -= days[-1]
+    return [*days, pages]
+
+
+def teaser_sites(rng: random.Random, pages: Sequence[int]) -> dict[int, TeaserSite]:
+    """TEASER_SITE_SHARE of the sites (by index), each with its place, decoration and days."""
+    chosen = sorted(rng.sample(range(len(pages)), round(len(pages) * TEASER_SITE_SHARE)))
+    return {
+        i: TeaserSite(rng.choice(TEASER_PLACES), rng.choice(TEASER_FORMS), deque(day_lengths(rng, pages[i])))
+        for i in chosen
+    }
+
+
+def new_block(
+    rng: random.Random, clauses: list[str], form: tuple[str, str], used: dict[str, int]
+) -> tuple[tuple[int, str], ...]:
+    """A day's teasers: headlines made as title() makes them, each new to the corpus as the corpus
+    step compares lines (normalise_line), numbered in order of first use."""
+    block: list[tuple[int, str]] = []
+    size = rng.randint(*TEASERS_PER_BLOCK)
+    while len(block) < size:
+        headline = title(rng, clauses)
+        key = normalise_line(headline)
+        if key in used:
+            continue
+        used[key] = len(used)
+        block.append((used[key], form[0] + headline + form[1]))
+    return tuple(block)
+
+
+def todays_block(
+    rng: random.Random, clauses: list[str], site: TeaserSite, used: dict[str, int]
+) -> TeaserBlock | None:
+    """The block the site's next page carries: today's, or a new day's once today's pages are done."""
+    if site.left == 0:
+        if not site.days:
+            return None  # a site with fewer pages than a day has no teasers
+        site.left = site.days.popleft()
+        site.block = new_block(rng, clauses, site.form, used)
+    site.left -= 1
+    return TeaserBlock(site.block, site.place)
+
+
+def block_index(place: str, paragraphs: int) -> int:
+    """The paragraph the block goes before (paragraphs: below the last); `between` falls below a
+    one-paragraph article, which has no two paragraphs to sit between."""
+    if place == "top":
+        return 0
+    if place == "between":
+        return max(1, paragraphs // 2)
+    return paragraphs
+
+
 def make_site(rng: random.Random, index: int) -> Site:
     """A site with its own name, header/footer chrome and meta-line style."""
     name = "".join(rng.choice(SITE_CHARS) for _ in range(rng.randint(2, 4))) + rng.choice(
@@ -428,9 +583,12 @@ def build_page(
     real: int,
     body: list[list[str]] | None,
     charter: list[str] | None = None,
+    paragraphs: tuple[int, int] = PARAGRAPHS,
+    teasers: TeaserBlock | None = None,
 ) -> Page:
     """Lines of one page with their true labels; body paragraphs given for planted copies; profiles
-    draw their purpose and items from the charter clauses when there are any."""
+    draw their purpose and items from the charter clauses when there are any; a teaser block goes
+    where its site puts it, indented like the paragraphs around it."""
     page = Page()
     page.lines += [(line, "boilerplate") for line in site.header]
     start = rng.randrange(max(real - TOPIC_CLAUSES, 1))
@@ -444,10 +602,13 @@ def build_page(
                 sentence(rng, clauses, site.comma, topic, *(LEAD_TOPIC if p == s == 0 else BODY_TOPIC))
                 for s in range(rng.randint(*SENTENCES_PER_PARAGRAPH))
             ]
-            for p in range(rng.randint(*PARAGRAPHS))
+            for p in range(rng.randint(*paragraphs))
         ]
     caption_at = rng.randrange(1, len(body)) if len(body) > 1 and rng.random() < CAPTION_SHARE else -1
+    teasers_at = block_index(teasers.place, len(body)) if teasers is not None else -1
     for i, paragraph in enumerate(body):
+        if i == teasers_at and teasers is not None:
+            add_teasers(page, site.indent, teasers)
         if i == caption_at:
             caption = title(rng, clauses)
             if rng.random() < 0.5:
@@ -455,6 +616,8 @@ def build_page(
             page.lines.append((caption, "caption"))
         page.lines.append((site.indent + "".join(paragraph), "body"))
         page.body.extend(paragraph)
+    if teasers_at == len(body) and teasers is not None:
+        add_teasers(page, site.indent, teasers)
     if rng.random() < 0.3:
         page.lines.append((f"(责任编辑:{person(rng)})", "meta"))
     if rng.random() < SIDE_SHARE:
@@ -468,6 +631,12 @@ def build_page(
     if rng.random() < 0.2:
         page.lines.append((headline, "boilerplate"))  # the title repeated at the foot of the page
     return page
+
+
+def add_teasers(page: Page, indent: str, block: TeaserBlock) -> None:
+    """Append the block's lines as paragraphs of the article, with their numbers for the truth."""
+    page.lines += [(indent + text, TEASER) for _, text in block.lines]
+    page.teasers += [number for number, _ in block.lines]
 
 
 @lru_cache(maxsize=8192)
@@ -494,7 +663,8 @@ def annotate_pinyin(rng: random.Random, traditional: str, simplified: str) -> tu
 
 
 def html_page(lines: list[tuple[str, str]], charset: str) -> str:
-    """The page as HTML: chrome in header/nav/footer elements, the article in <article>."""
+    """The page as HTML: chrome in header/nav/footer elements, the article in <article> (teasers
+    too: paragraphs of the article, as portals put them)."""
     head_title = next((t for t, label in lines if label == "title"), "")
     parts = [
         f'<!DOCTYPE html>\n<html><head><meta charset="{charset}">'
@@ -555,17 +725,20 @@ def render(
             pinyin_total += n
         lines.append((written, plain, label))
     truth: list[dict[str, object]] = []
+    numbers = iter(page.teasers)
     if is_html:
         text = html_page([(w, label) for w, _, label in lines], encoding)
         for written, plain, label in lines:
-            truth.append({"text": written.strip(), "plain": plain.strip(), "label": label})
+            truth.append({"text": written.strip(), "plain": plain.strip(), **truth_label(label, numbers)})
     else:
         out: list[str] = []
         for written, plain, label in lines:
-            if out and site.blank_between and label in ("title", "meta", "body"):
+            if out and site.blank_between and label in ("title", "meta", "body", TEASER):
                 out.append("")
             out.append(written)
-            truth.append({"line_no": len(out), "text": written, "plain": plain, "label": label})
+            truth.append(
+                {"line_no": len(out), "text": written, "plain": plain, **truth_label(label, numbers)}
+            )
         text = "\n".join(out) + "\n"
     try:
         data = text.encode(encoding)
@@ -586,6 +759,19 @@ def render(
     )
 
 
+def truth_label(label: str, numbers: Iterator[int]) -> dict[str, object]:
+    """A line's true label; a teaser is boilerplate and carries its number (the next of the page's)."""
+    if label == TEASER:
+        return {"label": "boilerplate", "teaser": next(numbers)}
+    return {"label": label}
+
+
+def pages_per_site(plan: Iterable[int], sites: int) -> list[int]:
+    """How many pages each site publishes in the plan."""
+    counts = Counter(plan)
+    return [counts[i] for i in range(sites)]
+
+
 def doc_id(index: int, fmt: str) -> str:
     """Relative path of the n-th document (1,000 per folder)."""
     suffix = "html" if fmt == "html" else "txt"
@@ -599,13 +785,19 @@ def pool_fingerprint(clauses: list[str]) -> str:
 
 def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCES) -> dict[str, object]:
     """Write the seeds, truth.jsonl, pairs.jsonl and manifest.json under out; return the manifest."""
-    clauses = pool_clauses(source_texts(sources))
-    if len(clauses) < 100:
-        raise SystemExit(f"only {len(clauses)} clauses of real text found: check the source folders")
+    real_clauses = pool_clauses(source_texts(sources))
+    if len(real_clauses) < 100:
+        raise SystemExit(f"only {len(real_clauses)} clauses of real text found: check the source folders")
     rng = random.Random(params.seed)
-    real = len(split_charter(clauses)[0])  # real article clauses stay first in the pool
-    clauses, charter = split_charter(synthetic_clauses(rng, clauses, params.synthetic_clauses))
+    real = len(split_charter(real_clauses)[0])  # real article clauses stay first in the pool
+    pool = synthetic_clauses(rng, real_clauses, params.synthetic_clauses)
+    clauses, charter = split_charter(pool)
     sites = [make_site(rng, i) for i in range(max(MIN_SITES, params.docs // PAGES_PER_SITE))]
+    teaser_pool = teaser_clauses(rng, real_clauses, pool, TEASER_CLAUSES)
+    plan = site_plan(rng, params.docs, len(sites))
+    teasing = teaser_sites(rng, pages_per_site(plan, len(sites)))
+    days = sum(len(t.days) for t in teasing.values())
+    used: dict[str, int] = {}  # teaser headlines (as normalise_line compares them) -> number
     converters = (opencc.OpenCC("s2t"), opencc.OpenCC("s2tw"))
     seeds = out / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
@@ -620,6 +812,8 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
         "gbk": 0,
         "big5": 0,
         "side": 0,
+        "teaser_blocks": 0,
+        "teaser_lines": 0,
     }
     chars = 0
     with (
@@ -627,7 +821,10 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
         (out / "pairs.jsonl").open("w", encoding="utf-8") as pairs,
     ):
         for index in range(params.docs):
-            site = rng.choice(sites)
+            site = sites[plan[index]]
+            teaser_site = teasing.get(plan[index])
+            block = todays_block(rng, teaser_pool, teaser_site, used) if teaser_site else None
+            short = teaser_site is not None and rng.random() < SHORT_ARTICLE_SHARE
             roll = rng.random()
             source = _pick_source(rng, recent, paired) if roll < DUPLICATE_SHARE + OVERLAP_SHARE else None
             relation = "duplicate" if roll < DUPLICATE_SHARE else "overlap"
@@ -635,7 +832,9 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
             shared = 0
             if source is not None and relation == "duplicate":
                 body = source[1]
-            page = build_page(rng, site, clauses, real, body, charter)
+            page = build_page(
+                rng, site, clauses, real, body, charter, SHORT_PARAGRAPHS if short else PARAGRAPHS, block
+            )
             if source is not None and relation == "overlap":
                 shared = _plant_overlap(rng, page, source[1])
             rendered = render(rng, page, site, converters)
@@ -650,7 +849,7 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
                 n_shared = sum(len(p) for p in source[1]) if relation == "duplicate" else shared
                 _write(pairs, {"doc_a": a, "doc_b": b, "relation": relation, "shared_sentences": n_shared})
                 counts[relation] += 1
-            else:
+            elif len(page.body) >= MIN_SOURCE_SENTENCES:
                 recent.append((this_id, _paragraphs(page)))
             _count(counts, rendered, page)
             _write(truth, _truth_record(this_id, site, rendered, page, params.line_truth))
@@ -666,6 +865,7 @@ def generate(out: Path, params: Params, sources: Iterable[Path] = DEFAULT_SOURCE
         "sites": len(sites),
         "bytes": chars,
         "counts": counts,
+        "teasers": {"sites": len(teasing), "days": days, "headlines": len(used)},
     }
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -708,6 +908,8 @@ def _count(counts: dict[str, int], rendered: Rendered, page: Page) -> None:
     counts["gbk"] += rendered.encoding == "gbk"
     counts["big5"] += rendered.encoding == "big5"
     counts["side"] += page.side_blocks
+    counts["teaser_blocks"] += bool(page.teasers)
+    counts["teaser_lines"] += len(page.teasers)
 
 
 def _truth_record(

@@ -91,11 +91,28 @@ def test_fingerprint_rows_short_lines_and_paragraph_sentences() -> None:
     lines = [*PAGE, LabelledLine(8, long_line, "body", "paragraph")]
     prints, kinds = fingerprint_rows(lines)
     short = {line_fingerprint(ln.text) for ln in PAGE}
-    sentences = evidence_fingerprints(lines)
+    sentences = evidence_fingerprints(lines, [ln.text for ln in lines])
     assert len(sentences) == 2  # the two sentences of 15+ characters; 好。 is too short
     assert set(prints) == short | sentences
     assert kinds == [KIND_LINE] * len(short) + [KIND_SENTENCE] * 2
-    assert evidence_fingerprints([LabelledLine(8, long_line, "side", "profile_block")]) == set()
+    assert evidence_fingerprints([LabelledLine(8, long_line, "side", "profile_block")], [long_line]) == set()
+
+
+def test_a_teaser_in_traditional_script_or_with_pinyin_is_the_same_line() -> None:
+    """Fingerprints are taken on the Simplified line without pinyin: one teaser, whatever the page."""
+    lines = [
+        "本網推薦：全市新建五十所幼兒園《詳全文》",
+        "本网推荐：全市新建五十所幼(yòu)儿园《详全文》",
+        TEASER,
+    ]
+    prints = {fingerprint_rows([LabelledLine(1, text, "body", "paragraph")])[0][0] for text in lines}
+    assert prints == {line_fingerprint(TEASER)}
+    page = [PageLine(LabelledLine(1, lines[0], "body", "paragraph")), PageLine(PAGE[3])]
+    relabelled = relabel(page, {line_fingerprint(TEASER): REASON})
+    assert [(p.line.label, p.line.reason) for p in relabelled] == [
+        ("boilerplate", REASON),
+        ("body", "paragraph"),
+    ]
 
 
 @pytest.mark.parametrize("path", project_paths(), ids=lambda p: p.name)

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import html
 import json
+import math
 import random
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
+from benchmarks.accuracy import chrome_only_pairs, event_precision, stories
 from benchmarks.gen_corpus import (
     GENERATOR_VERSION,
     HEADLINE_MAX_CHARS,
     PROFILE_PHRASES,
+    TEASER_FORMS,
+    TEASER_PAGES,
     Params,
+    block_index,
+    day_lengths,
     doc_id,
+    fold_digits,
     generate,
     redraw_digits,
     sentence,
     split_charter,
 )
 from transforms.pinyin import strip_annotations
+from transforms.repetition import COMMON_LINE_MAX_CHARS, normalise_line
 from transforms.script import to_simplified
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -62,15 +72,18 @@ def test_manifest_counts_golden(corpus: Path) -> None:
     assert manifest["charter_clauses"] == 26  # real and model-made clauses with a charter phrase
     assert manifest["generator"] == GENERATOR_VERSION
     assert manifest["counts"] == {
-        "duplicate": 6,
-        "overlap": 10,
-        "html": 30,
-        "traditional": 54,
-        "pinyin": 13,
-        "gbk": 15,
-        "big5": 11,
-        "side": 22,
+        "duplicate": 5,
+        "overlap": 6,
+        "html": 33,
+        "traditional": 55,
+        "pinyin": 16,
+        "gbk": 14,
+        "big5": 8,
+        "side": 17,
+        "teaser_blocks": 47,  # pages carrying a block (seed 3 drew five teasers for every day)
+        "teaser_lines": 235,
     }
+    assert manifest["teasers"] == {"sites": 5, "days": 7, "headlines": 35}  # a quarter of the 20 sites
 
 
 def test_text_lines_are_the_truth_lines(corpus: Path) -> None:
@@ -178,3 +191,180 @@ def test_profile_clauses_leave_the_article_pool(clause: str, profile: bool) -> N
     articles, profiles = split_charter(["新闻正文的一个分句", clause])
     assert (clause in profiles, clause in articles) == (profile, not profile)
     assert "新闻正文的一个分句" in articles
+
+
+def _teaser_lines(records: list[dict[str, object]]) -> list[tuple[dict[str, object], dict[str, object]]]:
+    """(record, truth line) of every planted teaser line."""
+    return [(r, t) for r in records for t in r["lines"] if "teaser" in t]  # type: ignore[attr-defined]
+
+
+def _key(record: dict[str, object], line: dict[str, object]) -> str:
+    """A line as the corpus step compares it, in Simplified (pinyin is already out of `plain`)."""
+    plain = str(line["plain"])
+    return normalise_line(plain if record["script"] == "simplified" else to_simplified(plain))
+
+
+def _headline(line: dict[str, object]) -> str:
+    """A teaser line in Simplified without its site's decoration."""
+    text = to_simplified(str(line["plain"])).strip()
+    for before, after in TEASER_FORMS:
+        if before and text.startswith(before):
+            text = text[len(before) :]
+        if after and text.endswith(after):
+            text = text[: -len(after)]
+    return text
+
+
+def test_teasers_repeat_on_a_few_pages_of_one_site(corpus: Path) -> None:
+    records = _records(corpus / "truth.jsonl")
+    carriers: dict[object, set[str]] = defaultdict(set)
+    sites: dict[object, set[str]] = defaultdict(set)
+    keys: dict[object, set[str]] = defaultdict(set)
+    for record, line in _teaser_lines(records):
+        carriers[line["teaser"]].add(str(record["doc_id"]))
+        sites[line["teaser"]].add(str(record["site"]))
+        keys[line["teaser"]].add(_key(record, line))
+    pages = Counter(len(docs) for docs in carriers.values())
+    assert pages == {3: 5, 5: 5, 6: 5, 7: 5, 8: 5, 9: 10}  # pages per teaser, at seed 3
+    assert min(pages) >= TEASER_PAGES[0] and max(pages) <= TEASER_PAGES[1]
+    assert {len(s) for s in sites.values()} == {1}
+    # By text: no page outside a teaser's own carriers (on its site or another) has a line like it.
+    pages_with: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        for line in record["lines"]:  # type: ignore[attr-defined]
+            pages_with[_key(record, line)].add(str(record["doc_id"]))
+    for number, texts in keys.items():
+        assert set().union(*(pages_with[k] for k in texts)) == carriers[number], number
+    assert len(set().union(*keys.values())) >= len(keys)  # no two teasers read the same
+
+
+def test_no_teaser_text_in_a_body_line(corpus: Path) -> None:
+    records = _records(corpus / "truth.jsonl")
+    bodies = "\n".join(
+        fold_digits(to_simplified(str(t["plain"])))
+        for r in records
+        for t in r["lines"]  # type: ignore[attr-defined]
+        if t["label"] == "body"
+    )
+    headlines = {_headline(t) for r, t in _teaser_lines(records) if r["script"] == "simplified"}
+    assert len(headlines) == 35  # every teaser is on a Simplified page too
+    for headline in headlines:
+        assert fold_digits(headline) not in bodies, headline  # whatever digits either drew
+
+
+def test_teaser_lines_are_boilerplate_headlines_counted_in_the_manifest(corpus: Path) -> None:
+    records = _records(corpus / "truth.jsonl")
+    teasers = _teaser_lines(records)
+    assert {str(t["label"]) for _, t in teasers} == {"boilerplate"}
+    for _, line in teasers:
+        text = str(line["plain"]).strip()
+        assert len(_headline(line)) <= HEADLINE_MAX_CHARS and len(text) <= COMMON_LINE_MAX_CHARS, text
+        assert not text.endswith(("。", "！", "？", "!", "?", "；", ";")), text
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["teaser_lines"] == len(teasers)
+    assert manifest["counts"]["teaser_blocks"] == len({str(r["doc_id"]) for r, _ in teasers})
+    assert manifest["teasers"]["headlines"] == len({t["teaser"] for _, t in teasers})
+    assert manifest["teasers"]["sites"] == len({str(r["site"]) for r, _ in teasers})
+
+
+def test_html_teasers_are_paragraphs_of_the_article(corpus: Path) -> None:
+    checked = 0
+    for record, line in _teaser_lines(_records(corpus / "truth.jsonl")):
+        if record["format"] != "html":
+            continue
+        page = (corpus / "seeds" / str(record["doc_id"])).read_bytes().decode(str(record["encoding"]))
+        article = page[page.index("<article>") : page.index("</article>")]
+        assert f"<p>{html.escape(str(line['text']))}</p>" in article
+        checked += 1
+    assert checked == 35
+
+
+@pytest.mark.parametrize("pages", [0, 1, 2, 3, 9, 10, 11, 12, 13, 20, 57, 400])
+def test_day_lengths_cover_the_pages_in_days_of_3_to_10(pages: int) -> None:
+    for seed in range(20):
+        days = day_lengths(random.Random(seed), pages)
+        if pages < TEASER_PAGES[0]:
+            assert days == []  # too few pages for a teaser to reach its minimum: none
+        else:
+            assert sum(days) == pages
+            assert all(TEASER_PAGES[0] <= d <= TEASER_PAGES[1] for d in days), days
+
+
+@pytest.mark.parametrize(
+    ("place", "paragraphs", "expected"),
+    [
+        ("top", 1, 0),
+        ("top", 5, 0),
+        ("between", 1, 1),  # one paragraph: nothing to sit between, so below it
+        ("between", 2, 1),
+        ("between", 5, 2),
+        ("after", 1, 1),
+        ("after", 5, 5),
+    ],
+)
+def test_block_index(place: str, paragraphs: int, expected: int) -> None:
+    assert block_index(place, paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("planted", "expected"),
+    [
+        ([], {}),
+        ([("a", "b")], {"a": "a", "b": "a"}),
+        ([("b", "c"), ("a", "b")], {"a": "a", "b": "a", "c": "a"}),  # a chain is one story
+        ([("a", "b"), ("c", "d")], {"a": "a", "b": "a", "c": "c", "d": "c"}),
+    ],
+)
+def test_stories_are_connected_components(planted: list[tuple[str, str]], expected: dict[str, str]) -> None:
+    assert stories(planted) == expected
+
+
+@pytest.mark.parametrize(
+    ("events", "planted", "pairs", "true_pairs", "worst"),
+    [
+        # a~b and b~c planted: a, b, c are one story, so all three pairs of the event are true
+        ({"e1": ["a", "b", "c"]}, [("a", "b"), ("b", "c")], 3, 3, []),
+        # d is joined to a story it is not in: 6 pairs, only a~b true
+        ({"e1": ["a", "b", "c", "d"]}, [("a", "b")], 6, 1, [("e1", 4, 5)]),
+        # single-document events count no pair; the larger event with false pairs comes first
+        (
+            {"e1": ["a", "b"], "e2": ["c", "d", "e"], "e3": ["f"], "e4": ["g", "h"]},
+            [("a", "b"), ("c", "d")],
+            5,
+            2,
+            [("e2", 3, 2), ("e4", 2, 1)],
+        ),
+        ({"e1": ["a"]}, [("a", "b")], 0, 0, []),
+    ],
+)
+def test_event_precision(
+    events: dict[str, list[str]],
+    planted: list[tuple[str, str]],
+    pairs: int,
+    true_pairs: int,
+    worst: list[tuple[str, int, int]],
+) -> None:
+    score = event_precision(events, planted)
+    assert (score.pairs, score.true_pairs, score.worst) == (pairs, true_pairs, worst)
+    if pairs:
+        assert score.precision == true_pairs / pairs
+    else:
+        assert math.isnan(score.precision)
+
+
+def test_chrome_only_pairs_share_a_teaser_and_are_not_planted() -> None:
+    def record(doc: str, teasers: list[int], label: str = "boilerplate") -> dict[str, object]:
+        lines: list[dict[str, object]] = [{"text": "正文", "plain": "正文", "label": "body"}]
+        lines += [{"text": "标题", "plain": "标题", "label": label, "teaser": n} for n in teasers]
+        return {"doc_id": doc, "lines": lines}
+
+    truth = [
+        record("a", [1, 2]),
+        record("b", [2]),
+        record("c", [3]),
+        record("d", [1]),
+        record("e", [3], "body"),
+    ]
+    found = [("a", "b"), ("a", "c"), ("a", "d"), ("c", "e")]
+    # a~d is planted (a story that also shares a teaser); c~e: e's line is not boilerplate
+    assert chrome_only_pairs(found, [("a", "d")], truth) == [("a", "b")]

@@ -16,7 +16,7 @@ from transforms.clean import strip_edge_chrome
 from transforms.model import LabelledLine
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
-from transforms.repetition import line_fingerprint
+from transforms.repetition import comparable_lines, line_fingerprint
 from transforms.script import to_simplified
 
 # Fewer carriers than this never make a line chrome: two pages sharing a line are as often two
@@ -88,7 +88,8 @@ def relabel(lines: Sequence[PageLine], verdicts: Mapping[int, str]) -> list[Page
     A page is never emptied by them: when every body line would go, the lines that many pages carry
     are the article itself (a short flash copied by several sites), and the page keeps its labels.
     """
-    marked = [_verdict(pl, verdicts) for pl in lines]
+    texts = comparable_lines([pl.line.text for pl in lines]) if verdicts else [""] * len(lines)
+    marked = [_verdict(pl, text, verdicts) for pl, text in zip(lines, texts, strict=True)]
     keeps_body = any(m is None and pl.own[0] == "body" for pl, m in zip(lines, marked, strict=True))
     out = []
     for pl, reason in zip(lines, marked, strict=True):
@@ -101,11 +102,11 @@ def relabel(lines: Sequence[PageLine], verdicts: Mapping[int, str]) -> list[Page
     return out
 
 
-def _verdict(line: PageLine, verdicts: Mapping[int, str]) -> str | None:
-    """The corpus reason for a line the page kept as text, if its fingerprint has one."""
+def _verdict(line: PageLine, text: str, verdicts: Mapping[int, str]) -> str | None:
+    """The corpus reason for a line the page kept as text (text: its comparable form), if any."""
     if line.own[0] not in OVERRIDABLE or not verdicts:
         return None
-    return verdicts.get(line_fingerprint(line.line.text))
+    return verdicts.get(line_fingerprint(text))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from transforms.model import LabelledLine
+from transforms.pinyin import strip_annotations
+from transforms.script import to_simplified
 
 # Only lines up to this length are fingerprinted and may be judged chrome for being common: site
 # chrome is short (teaser headlines are headlines: news titles stay under 64 characters, the title
@@ -45,6 +47,15 @@ def line_fingerprint(line: str) -> int:
     return _key_fingerprint(normalise_line(line))
 
 
+def comparable_lines(texts: Sequence[str]) -> list[str]:
+    """Lines as the corpus compares them: pinyin annotations removed, in Simplified script, so that a
+    site's teaser on a Traditional page and on a Simplified one count as one line."""
+    stripped = [strip_annotations(t)[0] for t in texts]
+    if any("\n" in t for t in stripped):  # an HTML block with a line break: convert it alone
+        return [to_simplified(t) for t in stripped]
+    return to_simplified("\n".join(stripped)).split("\n")
+
+
 def is_fingerprinted(line: str) -> bool:
     """True for the lines that take part in corpus repetition: short, with a word or a number in it
     (lines of symbols alone, emoji or icon glyphs, would all count as one line: their key is empty)."""
@@ -61,21 +72,23 @@ def document_fingerprints(lines: Iterable[str]) -> set[int]:
     return {_key_fingerprint(key) for key in keys if key}
 
 
-def evidence_fingerprints(lines: Iterable[LabelledLine]) -> set[int]:
-    """Distinct fingerprints of the sentences of a document's longer body lines (its own story)."""
+def evidence_fingerprints(lines: Sequence[LabelledLine], texts: Sequence[str]) -> set[int]:
+    """Distinct fingerprints of the sentences of a document's longer body lines (its own story);
+    texts are the lines' comparable forms."""
     out = set()
-    for line in lines:
-        if line.label != "body" or len(line.text.strip()) <= COMMON_LINE_MAX_CHARS:
+    for line, text in zip(lines, texts, strict=True):
+        if line.label != "body" or len(text.strip()) <= COMMON_LINE_MAX_CHARS:
             continue
-        for sentence in _SENTENCE_END.split(line.text):
+        for sentence in _SENTENCE_END.split(text):
             key = normalise_line(sentence)
             if len(key) >= EVIDENCE_MIN_CHARS:
                 out.add(_key_fingerprint(key))
     return out
 
 
-def fingerprint_rows(lines: list[LabelledLine]) -> tuple[list[int], list[int]]:
+def fingerprint_rows(lines: Sequence[LabelledLine]) -> tuple[list[int], list[int]]:
     """A document's rows of line_fingerprints: (fingerprints, kinds), short lines first, each sorted."""
-    short = sorted(document_fingerprints(ln.text for ln in lines))
-    sentences = sorted(evidence_fingerprints(lines))
+    texts = comparable_lines([ln.text for ln in lines])
+    short = sorted(document_fingerprints(texts))
+    sentences = sorted(evidence_fingerprints(lines, texts))
     return short + sentences, [KIND_LINE] * len(short) + [KIND_SENTENCE] * len(sentences)

@@ -10,7 +10,7 @@ lines differs from the one its rows carry (`line_fingerprints.corpus_reason`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from transforms.corpus import (
 )
 from transforms.model import LabelledLine
 from transforms.overlap import passage_rows_batch
-from transforms.repetition import KIND_LINE, KIND_SENTENCE
+from transforms.repetition import KIND_LINE, KIND_SENTENCE, fingerprint_rows
 from warehouse.schema import PER_DOCUMENT
 from warehouse.store import read_with_schema, write_staged
 
@@ -119,6 +119,48 @@ def line_verdicts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     verdicts = [(int(fp), corpus_reason(LineCounts(int(docs), unrelated))) for fp, docs, unrelated in rows]
     kept = [(fp, reason) for fp, reason in verdicts if reason is not None]
     return pa.table({"fingerprint": [fp for fp, _ in kept], "reason": [r for _, r in kept]}, schema=VERDICTS)
+
+
+def verdicts_in_memory(docs: Mapping[str, Sequence[LabelledLine]]) -> pa.Table:
+    """The verdicts over documents held in memory (benchmarks and gates that clean without the flow):
+    the same counts and rules as a run's corpus step."""
+    ids: list[str] = []
+    prints: list[int] = []
+    kinds: list[int] = []
+    for doc_id, lines in docs.items():
+        fps, ks = fingerprint_rows(lines)
+        ids += [doc_id] * len(fps)
+        prints += fps
+        kinds += ks
+    rows = pa.table(
+        {
+            "doc_id": pa.array(ids, pa.string()),
+            "fingerprint": pa.array(prints, pa.int64()),
+            "kind": pa.array(kinds, pa.int8()),
+            "corpus_reason": pa.nulls(len(ids), pa.string()),
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("lf", rows)
+        return line_verdicts(con)
+    finally:
+        con.close()
+
+
+def relabelled_in_memory(
+    docs: Mapping[str, Sequence[LabelledLine]],
+) -> dict[str, tuple[list[LabelledLine], Body]]:
+    """Each document's lines after the corpus verdicts and the body rebuilt from them."""
+    verdicts = verdicts_in_memory(docs)
+    reasons = dict(
+        zip(verdicts.column("fingerprint").to_pylist(), verdicts.column("reason").to_pylist(), strict=True)
+    )
+    out = {}
+    for doc_id, lines in docs.items():
+        relabelled = [pl.line for pl in relabel([PageLine(ln) for ln in lines], reasons)]
+        out[doc_id] = (relabelled, body_of(relabelled))
+    return out
 
 
 def documents_to_relabel(con: duckdb.DuckDBPyConnection, verdicts: pa.Table) -> list[str]:
