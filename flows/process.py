@@ -114,17 +114,27 @@ def corpus_task(
     staged: dict[str, list[Path]],
     gone: set[str],
     old_files: pa.Table,
+    outcomes: pa.Table,
     staging: Path,
     run_id: str,
 ) -> CorpusStep:
     """Lines repeated across the corpus, counted over every document the new version will hold; the
-    documents whose labels that changes (new or stored) are staged anew (staged is updated in place)."""
+    new rows of the documents (new or stored) whose labels that changes."""
     stored = {table: store.table_files(table) for table in PER_DOCUMENT}
     documents = old_files.filter(pc.equal(old_files.column("status"), "document"))
-    part_of = dict(
-        zip(documents.column("doc_id").to_pylist(), documents.column("part").to_pylist(), strict=True)
-    )
-    return corpus_step(stored, staged, gone, part_of, staging, run_id)
+    new = outcomes.filter(pc.is_null(outcomes.column("reason")))
+    part_of = {
+        **{
+            d: p
+            for d, p in zip(
+                documents.column("doc_id").to_pylist(), documents.column("part").to_pylist(), strict=True
+            )
+            if d not in gone
+        },
+        **dict(zip(new.column("doc_id").to_pylist(), new.column("part").to_pylist(), strict=True)),
+    }
+    new_ids = set(new.column("doc_id").to_pylist())
+    return corpus_step(stored, staged, gone, new_ids, part_of, staging, run_id)
 
 
 @task(name="match-corpus", cache_policy=NO_CACHE)
@@ -270,16 +280,6 @@ def _outcomes(results: list[ShardResult]) -> pa.Table:
     return pa.concat_tables([empty, *parts])
 
 
-def _moved_to_part(files: pa.Table, doc_ids: Collection[str], part: str) -> pa.Table:
-    """Manifest rows of documents whose rows the corpus step rewrote now point to its part file."""
-    if not doc_ids:
-        return files
-    moved = pc.is_in(files.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))
-    index = files.schema.get_field_index("part")
-    parts = pc.if_else(moved, pa.scalar(part, pa.string()), files.column("part"))
-    return files.set_column(index, files.schema.field(index), parts)
-
-
 def _pairs_without(pairs: pa.Table, gone: pa.Array) -> pa.Table:
     """Previous pairs that involve neither a removed nor a reprocessed document."""
     keep = pc.and_(
@@ -326,25 +326,29 @@ def process_seeds(
         stop_shard_workers()  # the match step, the run's peak, does not need them
         removed = _removed_docs(plan, old_files)
         staged = {t: [r.staged[t] for r in results if t in r.staged] for t in PER_DOCUMENT}
+        outcomes = _outcomes(results)
         # a run that neither adds nor removes a document changes no count (an hourly run with nothing new)
         corpus = (
-            corpus_task(store, staged, removed, old_files, staging, run_id)
+            corpus_task(store, staged, removed, old_files, outcomes, staging, run_id)
             if to_process.num_rows or removed
-            else CorpusStep(f"{run_id}-corpus")
+            else CorpusStep()
         )
         relabelled_stored = set(corpus.relabelled) - set(to_process.column("doc_id").to_pylist())
-        rewrite = _rewrite_parts(removed | relabelled_stored, old_files)
-        for table, path in corpus.staged.items():
-            staged[table].append(path)
-        version = store.build_version(
-            run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed | relabelled_stored
+        logger.info(
+            "corpus chrome: %d documents relabelled (%d stored), %d bodies changed",
+            len(corpus.relabelled),
+            len(relabelled_stored),
+            len(corpus.text_changed),
         )
-        outcomes = _outcomes(results)
+        rewrite = _rewrite_parts(removed, old_files)
+        version = store.build_version(
+            run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed, corpus.replacements()
+        )
+        logger.info("version %s built", run_id)
         # the manifest first: the old one is not needed beyond it, and the match step wants the memory
         files, rejected = _manifest_and_rejections(
             plan, old_files, store.read("rejected_files"), outcomes, run_id
         )
-        files = _moved_to_part(files, corpus.relabelled, corpus.part)
         stored = pc.is_null(outcomes.column("reason"))
         processed = pc.filter(outcomes.column("doc_id"), stored).combine_chunks()
         files_rejected = outcomes.num_rows - len(processed) + len(plan.refused)

@@ -395,6 +395,8 @@ def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
     lines["reason"].extend([ln.reason for ln in doc.lines])
     lines["page_label"].extend([None] * len(doc.lines))  # the corpus step sets them where it overrides
     lines["page_reason"].extend([None] * len(doc.lines))
+    rows = fingerprint_rows(doc.lines)
+    lines["fingerprint"].extend(rows.per_line)
     side = columns.data["side_texts"]
     for block in doc.side_blocks:
         side["doc_id"].append(doc_id)
@@ -402,9 +404,9 @@ def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
         side["text"].append(block.text)
         side["text_original"].append(block.text_original)
         side["reason"].append(block.reason)
-    fingerprints, kinds = fingerprint_rows(doc.lines)
     prints = columns.data["line_fingerprints"]
-    prints["doc_id"].extend([doc_id] * len(fingerprints))
-    prints["fingerprint"].extend(fingerprints)
-    prints["kind"].extend(kinds)
-    prints["corpus_reason"].extend([None] * len(fingerprints))
+    prints["doc_id"].extend([doc_id] * len(rows.values))
+    prints["fingerprint"].extend(rows.values)
+    prints["kind"].extend(rows.kinds)
+    prints["overridable"].extend(rows.overridable)
+    prints["corpus_reason"].extend([None] * len(rows.values))

@@ -57,7 +57,7 @@ def _commit(spec: dict[str, Any], root: Path, run_id: str) -> None:
     import pyarrow.parquet as pq
 
     from warehouse.catalog import ensure_catalog
-    from warehouse.store import Warehouse
+    from warehouse.store import Replacements, Warehouse
 
     store = Warehouse(root)
     store.clear_staging()
@@ -71,7 +71,11 @@ def _commit(spec: dict[str, Any], root: Path, run_id: str) -> None:
             staged.setdefault(table, []).append(target)
     whole = {t: pq.read_table(Path(spec["record"]) / "whole" / f"{t}.parquet") for t in spec["whole"]}
     rewrite = {t: set(p) for t, p in spec["rewrite"].items()}
-    version = store.build_version(run_id, staged, rewrite, spec["removed"])
+    replaced = {
+        t: pq.read_table(Path(spec["record"]) / "replaced" / f"{t}.parquet") for t in spec["replaced"]
+    }
+    swap = Replacements(replaced, spec["replaced_parts"])
+    version = store.build_version(run_id, staged, rewrite, spec["removed"], swap)
     store.publish(version, whole)
     ensure_catalog(store.root, spec["extra_views"])
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from transforms.clean import clean_document
-from transforms.corpus import PageLine, body_of, relabel
+from transforms.corpus import body_of, page_lines, relabel
 from transforms.decode import Decoded, decode_bytes
 from transforms.model import CleanDocument, InputFormat
 from transforms.repetition import document_fingerprints
@@ -325,7 +325,7 @@ def test_one_site_twice_its_chrome_is_common_and_no_body_is_lost() -> None:
         (SITE_B, "地铁三号线年底通车", SITE_B.splitlines()[3::2]),
     ):
         doc = clean_document(text, "text")
-        lines = [pl.line for pl in relabel([PageLine(ln) for ln in doc.lines], verdicts)]
+        lines = [pl.line for pl in relabel(page_lines(doc.lines), verdicts)]
         got = {ln.line_no: (ln.label, ln.reason) for ln in lines}
         assert got[1] == ("boilerplate", "page_header")
         assert got[2] == ("title", "heading_above_meta")

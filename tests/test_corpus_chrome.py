@@ -8,7 +8,7 @@ import pytest
 
 from tests.clean_snapshot import project_paths
 from transforms.clean import clean_document
-from transforms.corpus import LineCounts, PageLine, body_of, corpus_reason, relabel
+from transforms.corpus import LineCounts, PageLine, body_of, corpus_reason, page_lines, relabel
 from transforms.decode import Decoded, decode_bytes, sniff_format
 from transforms.model import LabelledLine
 from transforms.repetition import (
@@ -58,7 +58,7 @@ def _labels(lines: list[PageLine]) -> list[tuple[int, str, str, str | None, str 
 
 def test_relabel_drops_a_chrome_line_and_remembers_the_page_label() -> None:
     verdicts = {line_fingerprint(TEASER): REASON, line_fingerprint("图为新建的幼儿园"): REASON}
-    got = relabel([PageLine(ln) for ln in PAGE], verdicts)
+    got = relabel(page_lines(PAGE), verdicts)
     assert _labels(got)[2:5] == [
         (3, "boilerplate", REASON, "body", "paragraph"),
         (4, "body", "paragraph", None, None),
@@ -66,12 +66,12 @@ def test_relabel_drops_a_chrome_line_and_remembers_the_page_label() -> None:
     ]
     assert body_of([p.line for p in got]).text.split("\n") == [PAGE[3].text, PAGE[5].text]
     # no verdict any more (the other carriers were deleted): the page's own labels come back
-    assert _labels(relabel(got, {})) == _labels([PageLine(ln) for ln in PAGE])
+    assert _labels(relabel(got, {})) == _labels(page_lines(PAGE))
 
 
 def test_relabel_never_overrides_title_meta_or_chrome() -> None:
     verdicts = {line_fingerprint(ln.text): REASON for ln in PAGE if ln.label != "body"}
-    got = relabel([PageLine(ln) for ln in PAGE], verdicts)
+    got = relabel(page_lines(PAGE), verdicts)
     assert [(p.line.label, p.line.reason) for p in got if p.line.line_no != 5] == [
         (ln.label, ln.reason) for ln in PAGE if ln.line_no != 5
     ]
@@ -80,7 +80,7 @@ def test_relabel_never_overrides_title_meta_or_chrome() -> None:
 def test_relabel_never_empties_a_page() -> None:
     """A flash copied by several sites is all repeated lines: it is the article, not chrome."""
     verdicts = {line_fingerprint(ln.text): REASON for ln in PAGE if ln.label == "body"}
-    assert _labels(relabel([PageLine(ln) for ln in PAGE], verdicts)) == _labels([PageLine(ln) for ln in PAGE])
+    assert _labels(relabel(page_lines(PAGE), verdicts)) == _labels(page_lines(PAGE))
 
 
 def test_fingerprint_rows_short_lines_and_paragraph_sentences() -> None:
@@ -89,12 +89,15 @@ def test_fingerprint_rows_short_lines_and_paragraph_sentences() -> None:
         "并在明年再建三十所，缓解入园难的问题。好。"
     )
     lines = [*PAGE, LabelledLine(8, long_line, "body", "paragraph")]
-    prints, kinds = fingerprint_rows(lines)
-    short = {line_fingerprint(ln.text) for ln in PAGE}
+    rows = fingerprint_rows(lines)
+    short = sorted(line_fingerprint(ln.text) for ln in PAGE)
     sentences = evidence_fingerprints(lines, [ln.text for ln in lines])
     assert len(sentences) == 2  # the two sentences of 15+ characters; 好。 is too short
-    assert set(prints) == short | sentences
-    assert kinds == [KIND_LINE] * len(short) + [KIND_SENTENCE] * 2
+    assert rows.values == short + sorted(sentences)
+    assert rows.kinds == [KIND_LINE] * len(short) + [KIND_SENTENCE] * 2
+    # only the lines the page kept as text (body, caption) can be changed by a verdict
+    kept = {line_fingerprint(ln.text) for ln in PAGE if ln.label in ("body", "caption")}
+    assert rows.overridable == [fp in kept for fp in short] + [False, False]
     assert evidence_fingerprints([LabelledLine(8, long_line, "side", "profile_block")], [long_line]) == set()
 
 
@@ -105,9 +108,9 @@ def test_a_teaser_in_traditional_script_or_with_pinyin_is_the_same_line() -> Non
         "本网推荐：全市新建五十所幼(yòu)儿园《详全文》",
         TEASER,
     ]
-    prints = {fingerprint_rows([LabelledLine(1, text, "body", "paragraph")])[0][0] for text in lines}
+    prints = {fingerprint_rows([LabelledLine(1, text, "body", "paragraph")]).values[0] for text in lines}
     assert prints == {line_fingerprint(TEASER)}
-    page = [PageLine(LabelledLine(1, lines[0], "body", "paragraph")), PageLine(PAGE[3])]
+    page = page_lines([LabelledLine(1, lines[0], "body", "paragraph"), PAGE[3]])
     relabelled = relabel(page, {line_fingerprint(TEASER): REASON})
     assert [(p.line.label, p.line.reason) for p in relabelled] == [
         ("boilerplate", REASON),

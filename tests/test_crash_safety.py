@@ -32,7 +32,7 @@ from reliability_support import (  # noqa: F401
     zhnews_command,
 )
 
-from warehouse.store import Warehouse
+from warehouse.store import Replacements, Warehouse
 
 # Kills of real runs: each costs a CLI start (~10 s here), so a handful keeps the test under a minute.
 KILLS = 4
@@ -140,7 +140,12 @@ def _record_commit(seeds: Path, warehouse: Path, record: Path) -> dict[str, Any]
         staged: Mapping[str, Sequence[Path]],
         rewrite_parts: Mapping[str, Sequence[str]],
         removed_docs: Sequence[str],
+        replacements: Replacements | None = None,
     ) -> Path:
+        swap = replacements or Replacements()
+        (record / "replaced").mkdir(parents=True, exist_ok=True)
+        for table, rows in swap.tables.items():
+            pq.write_table(rows, record / "replaced" / f"{table}.parquet")
         for table, files in staged.items():
             (record / "staged" / table).mkdir(parents=True, exist_ok=True)
             for path in files:
@@ -150,8 +155,10 @@ def _record_commit(seeds: Path, warehouse: Path, record: Path) -> dict[str, Any]
             staged={t: [p.name for p in files] for t, files in staged.items()},
             rewrite={t: sorted(parts) for t, parts in rewrite_parts.items()},
             removed=sorted(removed_docs),
+            replaced=sorted(swap.tables),
+            replaced_parts=dict(swap.part_of),
         )
-        return real_build(store, run_id, staged, rewrite_parts, removed_docs)
+        return real_build(store, run_id, staged, rewrite_parts, removed_docs, replacements)
 
     def publish(store: Warehouse, version: Path, whole: Mapping[str, pa.Table]) -> None:
         (record / "whole").mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from transforms.clean import strip_edge_chrome
 from transforms.model import LabelledLine
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
-from transforms.repetition import comparable_lines, line_fingerprint
+from transforms.repetition import OVERRIDABLE, comparable_lines, line_prints
 from transforms.script import to_simplified
 
 # Fewer carriers than this never make a line chrome: two pages sharing a line are as often two
@@ -29,8 +29,6 @@ FREQUENT_DOCS = 50
 # Carriers that share no paragraph sentence with any other carrier of the line: this many make it
 # chrome (as many as MIN_DOCS: every carrier of a minimal repeat must be unrelated).
 MIN_UNRELATED = 3
-# Labels a corpus verdict may override: what the page alone kept as article text.
-OVERRIDABLE = frozenset({"body", "caption"})
 
 
 @dataclass(frozen=True)
@@ -68,9 +66,11 @@ def corpus_reason(counts: LineCounts) -> str | None:
 
 @dataclass(frozen=True)
 class PageLine:
-    """A stored line: its final label and reason, and what the page's own rules said (when overridden)."""
+    """A stored line: its final label and reason, its fingerprint as the corpus compares it (None
+    when it is not short), and what the page's own rules said (when a verdict overrode them)."""
 
     line: LabelledLine
+    fingerprint: int | None = None
     page_label: str | None = None
     page_reason: str | None = None
 
@@ -82,31 +82,40 @@ class PageLine:
         return self.page_label, self.page_reason
 
 
+def page_lines(lines: Sequence[LabelledLine]) -> list[PageLine]:
+    """A cleaned page's lines with their fingerprints, ready for the verdicts."""
+    prints = line_prints(comparable_lines([ln.text for ln in lines]))
+    return [PageLine(ln, fp) for ln, fp in zip(lines, prints, strict=True)]
+
+
 def relabel(lines: Sequence[PageLine], verdicts: Mapping[int, str]) -> list[PageLine]:
     """Apply the corpus verdicts (fingerprint -> reason) to a page's own labels.
 
     A page is never emptied by them: when every body line would go, the lines that many pages carry
     are the article itself (a short flash copied by several sites), and the page keeps its labels.
     """
-    texts = comparable_lines([pl.line.text for pl in lines]) if verdicts else [""] * len(lines)
-    marked = [_verdict(pl, text, verdicts) for pl, text in zip(lines, texts, strict=True)]
+    marked = [
+        verdicts.get(pl.fingerprint) if pl.fingerprint is not None and pl.own[0] in OVERRIDABLE else None
+        for pl in lines
+    ]
     keeps_body = any(m is None and pl.own[0] == "body" for pl, m in zip(lines, marked, strict=True))
     out = []
     for pl, reason in zip(lines, marked, strict=True):
         label, own_reason = pl.own
         if reason is not None and keeps_body:
             line = LabelledLine(pl.line.line_no, pl.line.text, "boilerplate", reason)
-            out.append(PageLine(line, label, own_reason))
+            out.append(PageLine(line, pl.fingerprint, label, own_reason))
         else:
-            out.append(PageLine(LabelledLine(pl.line.line_no, pl.line.text, label, own_reason)))  # type: ignore[arg-type]
+            line = LabelledLine(pl.line.line_no, pl.line.text, label, own_reason)  # type: ignore[arg-type]
+            out.append(PageLine(line, pl.fingerprint))
     return out
 
 
-def _verdict(line: PageLine, text: str, verdicts: Mapping[int, str]) -> str | None:
-    """The corpus reason for a line the page kept as text (text: its comparable form), if any."""
-    if line.own[0] not in OVERRIDABLE or not verdicts:
-        return None
-    return verdicts.get(line_fingerprint(text))
+def _simplified(lines: list[str]) -> list[str]:
+    """Each line in Simplified script, in one OpenCC call when no line holds a line break."""
+    if any("\n" in line for line in lines):
+        return [to_simplified(line) for line in lines]
+    return to_simplified("\n".join(lines)).split("\n") if lines else []
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ class Body:
 def body_of(lines: Sequence[LabelledLine]) -> Body:
     """Simplified and original body text and its quality flags, from the stored input lines."""
     originals = [strip_annotations(ln.text)[0].strip() for ln in lines if ln.label == "body"]
-    simplified = [strip_edge_chrome(to_simplified(o)) for o in originals]
+    simplified = [strip_edge_chrome(t) for t in _simplified(originals)]
     kept = [t for t in simplified if t]
     return Body(
         "\n".join(kept),

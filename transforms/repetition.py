@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from transforms.model import LabelledLine
 from transforms.pinyin import strip_annotations
@@ -25,6 +26,8 @@ COMMON_LINE_MAX_CHARS = 64
 EVIDENCE_MIN_CHARS = 15
 KIND_LINE = 0  # a short line of any label: a chrome candidate
 KIND_SENTENCE = 1  # a sentence of a longer body line: evidence of what the page is about
+# Labels a corpus verdict may override: what the page alone kept as article text.
+OVERRIDABLE = frozenset({"body", "caption"})
 
 # Whitespace, punctuation and symbols are dropped and digits folded, so that "浏览:1412" and
 # "浏览：1500" or a breadcrumb with other spacing count as the same line.
@@ -51,6 +54,8 @@ def comparable_lines(texts: Sequence[str]) -> list[str]:
     """Lines as the corpus compares them: pinyin annotations removed, in Simplified script, so that a
     site's teaser on a Traditional page and on a Simplified one count as one line."""
     stripped = [strip_annotations(t)[0] for t in texts]
+    if not stripped:
+        return []
     if any("\n" in t for t in stripped):  # an HTML block with a line break: convert it alone
         return [to_simplified(t) for t in stripped]
     return to_simplified("\n".join(stripped)).split("\n")
@@ -86,9 +91,36 @@ def evidence_fingerprints(lines: Sequence[LabelledLine], texts: Sequence[str]) -
     return out
 
 
-def fingerprint_rows(lines: Sequence[LabelledLine]) -> tuple[list[int], list[int]]:
-    """A document's rows of line_fingerprints: (fingerprints, kinds), short lines first, each sorted."""
+@dataclass(frozen=True)
+class Fingerprints:
+    """A document's rows of line_fingerprints (short lines first, then paragraph sentences, each
+    sorted) and each input line's own fingerprint (None where it is not short).
+
+    overridable: per row, whether the page kept a line with that fingerprint as text, so that a
+    verdict on it changes the page (only such rows are compared with the verdicts).
+    """
+
+    values: list[int]
+    kinds: list[int]
+    overridable: list[bool]
+    per_line: list[int | None]
+
+
+def line_prints(texts: Sequence[str]) -> list[int | None]:
+    """Each comparable line's fingerprint, None where the line is not short enough to be chrome."""
+    return [_key_fingerprint(normalise_line(t)) if is_fingerprinted(t) else None for t in texts]
+
+
+def fingerprint_rows(lines: Sequence[LabelledLine]) -> Fingerprints:
+    """Fingerprints of a document's short lines and of its paragraph sentences."""
     texts = comparable_lines([ln.text for ln in lines])
-    short = sorted(document_fingerprints(texts))
+    per_line = line_prints(texts)
+    kept = {fp for fp, ln in zip(per_line, lines, strict=True) if fp is not None and ln.label in OVERRIDABLE}
+    short = sorted({fp for fp in per_line if fp is not None})
     sentences = sorted(evidence_fingerprints(lines, texts))
-    return short + sentences, [KIND_LINE] * len(short) + [KIND_SENTENCE] * len(sentences)
+    return Fingerprints(
+        short + sentences,
+        [KIND_LINE] * len(short) + [KIND_SENTENCE] * len(sentences),
+        [fp in kept for fp in short] + [False] * len(sentences),
+        per_line,
+    )

@@ -26,13 +26,14 @@ from transforms.corpus import (
     PageLine,
     body_of,
     corpus_reason,
+    page_lines,
     relabel,
 )
 from transforms.model import LabelledLine
 from transforms.overlap import passage_rows_batch
 from transforms.repetition import KIND_LINE, KIND_SENTENCE, fingerprint_rows
 from warehouse.schema import PER_DOCUMENT
-from warehouse.store import read_with_schema, write_staged
+from warehouse.store import Replacements, conform
 
 # DuckDB's memory while counting fingerprints (~50 rows a document: 50M at 1M documents): the
 # aggregates spill beyond it instead of taking DuckDB's default of 80% of RAM.
@@ -70,12 +71,16 @@ VERDICTS = pa.schema([("fingerprint", pa.int64()), ("reason", pa.string())])
 
 @dataclass
 class CorpusStep:
-    """What the corpus step changed: documents rewritten and the staged files holding their rows."""
+    """What the corpus step changed: the documents relabelled and their new rows per table."""
 
-    part: str
-    staged: dict[str, Path] = field(default_factory=dict)
-    relabelled: list[str] = field(default_factory=list)  # documents whose rows the part replaces
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    relabelled: list[str] = field(default_factory=list)
     text_changed: list[str] = field(default_factory=list)  # of those, the ones whose body changed
+    part_of: dict[str, str] = field(default_factory=dict)  # relabelled document -> its part file
+
+    def replacements(self) -> Replacements:
+        """The new rows, for the store to swap into the part files that hold the documents."""
+        return Replacements(self.tables, self.part_of)
 
 
 def _files_sql(files: Sequence[Path]) -> str:
@@ -98,17 +103,15 @@ def _define_corpus(
     empty = schema.empty_table()
     con.register("lf_empty", empty)
     con.register("gone", pa.table({"doc_id": pa.array(sorted(gone), pa.string())}))
-    parts = ["select doc_id, fingerprint, kind, corpus_reason from lf_empty"]
+    columns = "doc_id, fingerprint, kind, overridable, corpus_reason"
+    parts = [f"select {columns} from lf_empty"]
     if stored:
         parts.append(
-            f"select doc_id, fingerprint, kind, corpus_reason from read_parquet({_files_sql(stored)}, "
-            "union_by_name = true) where doc_id not in (select doc_id from gone)"
+            f"select {columns} from read_parquet({_files_sql(stored)}, union_by_name = true) "
+            "where doc_id not in (select doc_id from gone)"
         )
     if staged:
-        parts.append(
-            f"select doc_id, fingerprint, kind, corpus_reason from read_parquet({_files_sql(staged)}, "
-            "union_by_name = true)"
-        )
+        parts.append(f"select {columns} from read_parquet({_files_sql(staged)}, union_by_name = true)")
     con.execute("create temp view lf as " + " union all ".join(parts))
 
 
@@ -128,16 +131,15 @@ def verdicts_in_memory(docs: Mapping[str, Sequence[LabelledLine]]) -> pa.Table:
     prints: list[int] = []
     kinds: list[int] = []
     for doc_id, lines in docs.items():
-        fps, ks = fingerprint_rows(lines)
-        ids += [doc_id] * len(fps)
-        prints += fps
-        kinds += ks
+        rows_of = fingerprint_rows(lines)
+        ids += [doc_id] * len(rows_of.values)
+        prints += rows_of.values
+        kinds += rows_of.kinds
     rows = pa.table(
         {
             "doc_id": pa.array(ids, pa.string()),
             "fingerprint": pa.array(prints, pa.int64()),
             "kind": pa.array(kinds, pa.int8()),
-            "corpus_reason": pa.nulls(len(ids), pa.string()),
         }
     )
     con = duckdb.connect()
@@ -158,30 +160,39 @@ def relabelled_in_memory(
     )
     out = {}
     for doc_id, lines in docs.items():
-        relabelled = [pl.line for pl in relabel([PageLine(ln) for ln in lines], reasons)]
+        relabelled = [pl.line for pl in relabel(page_lines(lines), reasons)]
         out[doc_id] = (relabelled, body_of(relabelled))
     return out
 
 
 def documents_to_relabel(con: duckdb.DuckDBPyConnection, verdicts: pa.Table) -> list[str]:
-    """Documents whose stored rows carry another verdict than the corpus gives now."""
+    """Documents whose stored rows carry another verdict than the corpus gives now, on a line the
+    page kept as text (a verdict on a line the page already dropped changes nothing)."""
     con.register("verdicts", verdicts)
     rows = con.execute(
         f"""select distinct l.doc_id from lf l left join verdicts v using (fingerprint)
-            where l.kind = {KIND_LINE} and l.corpus_reason is distinct from v.reason
+            where l.kind = {KIND_LINE} and l.overridable and l.corpus_reason is distinct from v.reason
             order by 1"""
     ).fetchall()
     return [str(r[0]) for r in rows]
 
 
-def _read_rows(files: Sequence[Path], table: str, doc_ids: pa.Array) -> pa.Table:
-    """The rows of some documents from a table's files (columns an older writer lacked come as nulls)."""
+def _read_rows(files: Sequence[Path], table: str, doc_ids: Sequence[str]) -> pa.Table:
+    """The rows of some documents from a table's files, in one DuckDB scan (columns an older writer
+    lacked come as nulls)."""
     schema = PER_DOCUMENT[table]
-    parts = [schema.empty_table()]
-    for path in files:
-        rows = read_with_schema(path, schema, None)
-        parts.append(rows.filter(pc.is_in(rows.column("doc_id"), value_set=doc_ids)))
-    return pa.concat_tables(parts).sort_by("doc_id")
+    if not files or not doc_ids:
+        return schema.empty_table()
+    con = duckdb.connect()
+    try:
+        con.register("wanted", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
+        rows = con.sql(
+            f"select * from read_parquet({_files_sql(files)}, union_by_name = true) "
+            "where doc_id in (select doc_id from wanted)"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return conform(rows, schema).sort_by("doc_id")
 
 
 def _page_lines(rows: pa.Table) -> dict[str, list[PageLine]]:
@@ -189,15 +200,20 @@ def _page_lines(rows: pa.Table) -> dict[str, list[PageLine]]:
     out: dict[str, list[PageLine]] = {}
     for r in rows.sort_by([("doc_id", "ascending"), ("line_no", "ascending")]).to_pylist():
         line = LabelledLine(r["line_no"], r["text"], r["label"], r["reason"])
-        out.setdefault(r["doc_id"], []).append(PageLine(line, r["page_label"], r["page_reason"]))
+        page_line = PageLine(line, r["fingerprint"], r["page_label"], r["page_reason"])
+        out.setdefault(r["doc_id"], []).append(page_line)
     return out
 
 
-def rebuild(
-    rows: dict[str, pa.Table], verdicts: pa.Table, staging: Path, part: str, run_id: str
-) -> CorpusStep:
-    """Relabel some documents (their rows of every per-document table) and stage their rows anew."""
-    step = CorpusStep(part)
+# The tables a relabelling rewrites: every relabelled document's lines and fingerprint rows (their
+# verdicts), and where its body changed, its documents_base row and its passages.
+RELABEL_TABLES = ("lines", "line_fingerprints", "documents_base")
+
+
+def rebuild(rows: dict[str, pa.Table], verdicts: pa.Table, run_id: str) -> CorpusStep:
+    """Relabel some documents (rows: their lines, fingerprints and documents_base rows) with the
+    verdicts; the new rows of each table, for the documents they change."""
+    step = CorpusStep()
     reasons = dict(
         zip(verdicts.column("fingerprint").to_pylist(), verdicts.column("reason").to_pylist(), strict=True)
     )
@@ -208,16 +224,13 @@ def rebuild(
     bodies = {d: body_of([pl.line for pl in pls]) for d, pls in new_lines.items()}
     old_text = dict(zip(step.relabelled, base.column("text").to_pylist(), strict=True))
     step.text_changed = [d for d in step.relabelled if bodies[d].text != old_text[d]]
-    tables = {
-        "documents_base": _with_bodies(base, bodies, run_id),
+    changed = base.filter(pc.is_in(base.column("doc_id"), value_set=pa.array(step.text_changed, pa.string())))
+    step.tables = {
         "lines": _lines_table(new_lines),
-        "side_texts": rows["side_texts"],
         "line_fingerprints": _with_reasons(rows["line_fingerprints"], reasons),
-        "passage_index": passage_rows_batch(step.relabelled, [bodies[d].text for d in step.relabelled]),
+        "documents_base": _with_bodies(changed, bodies, run_id),
+        "passage_index": passage_rows_batch(step.text_changed, [bodies[d].text for d in step.text_changed]),
     }
-    for name, data in tables.items():
-        if data.num_rows:
-            step.staged[name] = write_staged(data, staging / name / f"{part}.parquet")
     return step
 
 
@@ -225,18 +238,20 @@ def _gather(
     doc_ids: Sequence[str],
     stored: dict[str, list[Path]],
     staged: dict[str, list[Path]],
-    stored_parts: dict[str, str],
+    new_ids: Collection[str],
+    part_of: Mapping[str, str],
 ) -> dict[str, pa.Table]:
-    """Every per-document row of some documents: stored ones from their part files only, this run's
-    from the staged files."""
-    old = pa.array(sorted(d for d in doc_ids if d in stored_parts), pa.string())
-    new = pa.array(sorted(d for d in doc_ids if d not in stored_parts), pa.string())
-    parts = {stored_parts[d] for d in old.to_pylist()}
+    """The rows a relabelling reads, of some documents: stored ones from their part files, this
+    run's from the staged files that hold them."""
+    old = [d for d in doc_ids if d not in new_ids]
+    new = [d for d in doc_ids if d in new_ids]
+    parts = {part_of[d] for d in doc_ids}
     out = {}
-    for table in PER_DOCUMENT:
-        from_parts = [f for f in stored.get(table, []) if f.stem in parts]
+    for table in RELABEL_TABLES:
+        from_stored = [f for f in stored.get(table, []) if f.stem in parts]
+        from_staged = [f for f in staged.get(table, []) if f.stem in parts]
         out[table] = pa.concat_tables(
-            [_read_rows(from_parts, table, old), _read_rows(staged.get(table, []), table, new)]
+            [_read_rows(from_stored, table, old), _read_rows(from_staged, table, new)]
         ).sort_by("doc_id")
     return out
 
@@ -268,6 +283,7 @@ def _lines_table(lines: dict[str, list[PageLine]]) -> pa.Table:
             "reason": pl.line.reason,
             "page_label": pl.page_label,
             "page_reason": pl.page_reason,
+            "fingerprint": pl.fingerprint,
         }
         for doc_id, pls in lines.items()
         for pl in pls
@@ -276,44 +292,27 @@ def _lines_table(lines: dict[str, list[PageLine]]) -> pa.Table:
 
 
 def _with_reasons(rows: pa.Table, reasons: dict[int, str]) -> pa.Table:
-    """line_fingerprints rows carrying the verdict now given to each short line."""
-    values = [
-        reasons.get(fp) if kind == KIND_LINE else None
-        for fp, kind in zip(
-            rows.column("fingerprint").to_pylist(), rows.column("kind").to_pylist(), strict=True
-        )
-    ]
+    """line_fingerprints rows carrying the verdict now given to each short line the page kept as text."""
+    fingerprints, kept = rows.column("fingerprint").to_pylist(), rows.column("overridable").to_pylist()
+    values = [reasons.get(fp) if k else None for fp, k in zip(fingerprints, kept, strict=True)]
     index = rows.schema.get_field_index("corpus_reason")
     return rows.set_column(index, rows.schema.field(index), pa.array(values, pa.string()))
-
-
-def drop_documents(path: Path, table: str, doc_ids: pa.Array) -> Path | None:
-    """Rewrite one staged file without some documents (a hard link to a cached shard is replaced,
-    not written through); None when no row is left."""
-    rows = read_with_schema(path, PER_DOCUMENT[table], None)
-    keep = pc.invert(pc.is_in(rows.column("doc_id"), value_set=doc_ids))
-    if pc.all(keep).as_py() is not False:
-        return path
-    kept = rows.filter(keep)
-    if kept.num_rows == 0:
-        path.unlink()
-        return None
-    return write_staged(kept, path)
 
 
 def corpus_step(
     stored: dict[str, list[Path]],
     staged: dict[str, list[Path]],
     gone: Collection[str],
-    stored_part_of: dict[str, str],
+    new_ids: Collection[str],
+    part_of: Mapping[str, str],
     staging: Path,
     run_id: str,
 ) -> CorpusStep:
-    """Count the corpus, find the documents whose rows disagree with the verdicts, stage them anew.
+    """Count the corpus, find the documents whose rows disagree with the verdicts, and relabel them.
 
     stored: table -> the current version's files; staged: table -> this run's shard files; gone:
-    stored documents that leave or are replaced; stored_part_of: stored document -> its part file.
-    Staged shard files that held a relabelled document are rewritten without it.
+    stored documents that leave or are replaced; new_ids: this run's documents; part_of: every
+    document that stays or comes -> the part file that holds its rows.
     """
     temp = staging / "duckdb-tmp"
     temp.mkdir(parents=True, exist_ok=True)
@@ -325,14 +324,7 @@ def corpus_step(
     finally:
         con.close()
     if not doc_ids:
-        return CorpusStep(f"{run_id}-corpus")
-    stored_parts = {d: p for d, p in stored_part_of.items() if d not in gone}
-    rows = _gather(doc_ids, stored, staged, stored_parts)
-    step = rebuild(rows, verdicts, staging, f"{run_id}-corpus", run_id)
-    moved = pa.array(sorted(d for d in doc_ids if d not in stored_parts), pa.string())
-    if len(moved):
-        for table, paths in staged.items():
-            staged[table] = [
-                p for p in (drop_documents(path, table, moved) for path in paths) if p is not None
-            ]
+        return CorpusStep()
+    step = rebuild(_gather(doc_ids, stored, staged, new_ids, part_of), verdicts, run_id)
+    step.part_of = {d: part_of[d] for d in step.relabelled}
     return step

@@ -38,6 +38,8 @@ LINES = pa.schema(
         # what the page's own rules said, where a verdict over the corpus overrode it (else null)
         ("page_label", pa.string()),
         ("page_reason", pa.string()),
+        # the line's key in line_fingerprints (Simplified, no pinyin, normalised); null unless short
+        ("fingerprint", pa.int64()),
     ]
 )
 SIDE_TEXTS = pa.schema(
@@ -49,13 +51,15 @@ SIDE_TEXTS = pa.schema(
         ("reason", pa.string()),
     ]
 )
-# Per document: its short lines (kind 0) and its paragraph sentences (kind 1), with the corpus
-# verdict its rows were last built with (transforms.repetition, warehouse.corpus).
+# Per document: its short lines (kind 0) and its paragraph sentences (kind 1), whether the page kept
+# a line with that fingerprint as text, and the corpus verdict its rows were last built with
+# (transforms.repetition, warehouse.corpus).
 LINE_FINGERPRINTS = pa.schema(
     [
         ("doc_id", pa.string()),
         ("fingerprint", pa.int64()),
         ("kind", pa.int8()),
+        ("overridable", pa.bool_()),
         ("corpus_reason", pa.string()),
     ]
 )
