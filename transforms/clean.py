@@ -18,6 +18,7 @@ from transforms.chrome import chrome_reason, is_subheading_text
 from transforms.html import html_to_blocks
 from transforms.metadata import MetaFields, author_fields, is_meta_line, parse_date, parse_meta_line
 from transforms.model import CleanDocument, InputFormat, Label, LabelledLine, Metadata, SideBlock
+from transforms.names import EDITOR_RULES, valid_name
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
 from transforms.repetition import normalise_line
@@ -570,13 +571,13 @@ def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
     body = [ln for ln in lines if ln.label == "body"]
     body_simplified = [strip_edge_chrome(ln.simplified) for ln in body]
     fields = meta.merged()
-    editor = fields.editor or _chrome_editor(lines)
     metadata = Metadata(
         title=meta.title,
         published_date=fields.published_date or page_meta.published_date,
         source_outlet=fields.source_outlet or page_meta.source_outlet,
-        author=fields.author or page_meta.author,
-        editor=editor,
+        # a credit is stored only when it can be a name (transforms.names): NULL beats a wrong value
+        author=valid_name(fields.author) or valid_name(page_meta.author),
+        editor=valid_name(fields.editor, EDITOR_RULES) or valid_name(_chrome_editor(lines), EDITOR_RULES),
     )
     return CleanDocument(
         script=script,  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from transforms.names import name_problem
 from transforms.shape import TAIL_CHARS
 
 # A meta line is a short header line; anything longer is prose that happens to contain 来源: or a date.
@@ -131,7 +132,12 @@ def _loose_name(tokens: list[str]) -> str | None:
     """A bare name left over beside the fields (… 来源:中国经济网 苏兰): the author."""
     for token in tokens:
         token = _VALUE_TRIM.sub("", token)
-        if _NAME.match(token) and not _ACTION_WORD.match(token) and not is_outlet_name(token):
+        if (
+            _NAME.match(token)
+            and not _ACTION_WORD.match(token)
+            and not is_outlet_name(token)
+            and name_problem(token) is None  # 记者 is a role, 楼主 a forum's word: not names
+        ):
             return token
     return None
 
@@ -159,8 +165,8 @@ def author_fields(value: str) -> MetaFields:
 def parse_meta_line(line: str) -> MetaFields:
     """Date, source, author and editor from one meta line."""
     byline = _BYLINE.match(line)
-    if byline:
-        return MetaFields(author=byline.group("name").split()[0])
+    if byline:  # every name it credits (记者 王建宏 张文攀)
+        return MetaFields(author=" ".join(byline.group("name").split()))
     if _is_bar_meta(line):
         line = _with_colons(line)
     source = author = editor = None
