@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-file-bytes", type=int, default=None, help="larger files are rejected")
     run.add_argument("--max-doc-seconds", type=float, default=None, help="per-document time limit")
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running run")
+    run.add_argument(
+        "--keep-stale",
+        action="store_true",
+        help="leave files that older rules processed as they are (default: read them again)",
+    )
     _add_runner_options(run)
 
     query = sub.add_parser("query", help="run SQL against the warehouse (read-only)")
@@ -130,7 +135,7 @@ def _run(args: argparse.Namespace, server: TemporaryServer | None) -> int:
         prestart_shard_workers()
     from flows.process import process_seeds  # after the check: its default runner reads ZHNEWS_*
 
-    options: dict[str, Any] = {"wait_seconds": args.wait}
+    options: dict[str, Any] = {"wait_seconds": args.wait, "keep_stale": args.keep_stale}
     for name in ("shard_size", "max_file_bytes", "max_doc_seconds"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)

@@ -16,12 +16,13 @@ from prefect.cache_policies import NO_CACHE
 from flows.progress import Progress
 from flows.runners import (
     clear_shard_cache,
+    code_version,
     run_shards,
     shard_key_from_parameters,
     task_runner_from_env,
     tasks_run_in_this_process,
 )
-from flows.scan import ScanPlan, scan, seed_files
+from flows.scan import ScanPlan, scan, seed_files, stale_files, with_stale
 from flows.shard import (
     OUTCOMES,
     Limits,
@@ -58,14 +59,25 @@ class RunSummary:
     documents: int
     duplicates: int
     overlaps: int
+    rules_version: str = ""
+    files_stale: int = 0  # of files_changed: unchanged files read again for newer rules
+    files_kept_stale: int = 0  # stale files left as they are (--keep-stale)
 
     def lines(self) -> list[str]:
-        return [
+        out = [
             f"run {self.run_id}: completed",
             f"files: {self.files_new} new, {self.files_changed} changed, {self.files_unchanged} unchanged, "
             f"{self.files_deleted} deleted, {self.files_rejected} rejected",
             f"documents: {self.documents}; pairs: {self.duplicates} duplicate, {self.overlaps} overlap",
         ]
+        if self.files_stale:
+            out.append(f"rules {self.rules_version}: {self.files_stale} files made by older rules read again")
+        if self.files_kept_stale:
+            out.append(
+                f"rules {self.rules_version}: {self.files_kept_stale} files made by older rules kept as they "
+                "are (--keep-stale); a run without it reads them again"
+            )
+        return out
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -101,11 +113,12 @@ def shard_task(
     staging: Path,
     run_id: str,
     limits: Limits,
+    rules_version: str,
     cache_key: str,
 ) -> ShardResult:
     """Per-document transforms over one shard; cached by cache_key (its inputs' content and the code)."""
     del cache_key
-    return process_shard(seed_files(batch, root), part, staging, run_id, limits)
+    return process_shard(seed_files(batch, root), part, staging, run_id, limits, rules_version)
 
 
 @task(name="corpus-chrome", cache_policy=NO_CACHE)
@@ -177,7 +190,12 @@ def commit_task(
 
 
 def _manifest_and_rejections(
-    plan: ScanPlan, old_files: pa.Table, old_rejected: pa.Table, outcomes: pa.Table, run_id: str
+    plan: ScanPlan,
+    old_files: pa.Table,
+    old_rejected: pa.Table,
+    outcomes: pa.Table,
+    run_id: str,
+    rules_version: str,
 ) -> tuple[pa.Table, pa.Table]:
     """The new files manifest and rejected_files table: carried-over rows plus this run's (columns)."""
     files = old_files.filter(pc.is_in(old_files.column("doc_id"), value_set=plan.unchanged))
@@ -195,6 +213,7 @@ def _manifest_and_rejections(
             "status": pc.if_else(failed, "rejected", "document"),
             "part": pc.if_else(failed, pa.scalar(None, pa.string()), outcomes.column("part")),
             "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
+            "rules_version": pa.repeat(pa.scalar(rules_version, pa.string()), n),
         },
         schema=FILES,
     )
@@ -297,8 +316,14 @@ def process_seeds(
     max_file_bytes: int = Limits().max_file_bytes,
     max_doc_seconds: float = Limits().max_doc_seconds,
     wait_seconds: float = 0.0,
+    keep_stale: bool = False,
+    rules_version: str | None = None,
 ) -> RunSummary:
-    """One run: new and changed seed files processed, deleted ones retired, tables committed."""
+    """One run: new and changed seed files processed, deleted ones retired, tables committed.
+
+    Unchanged files that older rules (another code_version) read are read again, unless keep_stale;
+    rules_version names the rules (default: the digest of the code that makes a document's rows).
+    """
     logger = get_run_logger()
     store = Warehouse(Path(warehouse))
     limits = Limits(max_file_bytes, max_doc_seconds)
@@ -310,6 +335,10 @@ def process_seeds(
         run_id = new_run_id(started)
         old_files = store.read("files")
         plan = scan_task(Path(seeds), old_files)
+        rules = rules_version or code_version()
+        stale = stale_files(plan, old_files, rules)
+        if not keep_stale:
+            plan = with_stale(plan, stale)
         to_process = plan.to_process
         logger.info(
             "scan: %d new, %d changed, %d unchanged, %d deleted, %d refused",
@@ -322,7 +351,9 @@ def process_seeds(
         staging = store.staging(run_id)
         batches = shards(to_process, shard_size)
         progress = Progress(to_process.num_rows, log=logger.info)
-        results = run_shards(shard_task, batches, plan.root, store.root, staging, run_id, limits, progress)
+        results = run_shards(
+            shard_task, batches, plan.root, store.root, staging, run_id, limits, progress, rules
+        )
         stop_shard_workers()  # the match step, the run's peak, does not need them
         removed = _removed_docs(plan, old_files)
         staged = {t: [r.staged[t] for r in results if t in r.staged] for t in PER_DOCUMENT}
@@ -347,7 +378,7 @@ def process_seeds(
         logger.info("version %s built", run_id)
         # the manifest first: the old one is not needed beyond it, and the match step wants the memory
         files, rejected = _manifest_and_rejections(
-            plan, old_files, store.read("rejected_files"), outcomes, run_id
+            plan, old_files, store.read("rejected_files"), outcomes, run_id, rules
         )
         stored = pc.is_null(outcomes.column("reason"))
         processed = pc.filter(outcomes.column("doc_id"), stored).combine_chunks()
@@ -377,6 +408,9 @@ def process_seeds(
             documents=int(pc.sum(pc.equal(files.column("status"), "document")).as_py() or 0),
             duplicates=int(pc.sum(pc.equal(relations, "duplicate")).as_py() or 0),
             overlaps=int(pc.sum(pc.equal(relations, "overlap")).as_py() or 0),
+            rules_version=rules,
+            files_stale=0 if keep_stale else stale.num_rows,
+            files_kept_stale=stale.num_rows if keep_stale else 0,
         )
         runs = pa.concat_tables([store.read("runs"), _run_row(summary, started)])
         whole = {
@@ -416,6 +450,8 @@ def _run_row(summary: RunSummary, started: dt.datetime) -> pa.Table:
                 "documents": summary.documents,
                 "duplicates": summary.duplicates,
                 "overlaps": summary.overlaps,
+                "rules_version": summary.rules_version,
+                "files_stale": summary.files_stale,
             }
         ],
         schema=RUNS,

@@ -276,11 +276,11 @@ def run_shards(
     run_id: str,
     limits: Limits,
     progress: Progress,
+    version: str,
 ) -> list[ShardResult]:
     """Submit every shard (cached by content), adopt results as they finish, in shard order."""
     from prefect.futures import as_completed
 
-    version = code_version()
     keyed = shard_task.with_options(result_storage=result_records_dir(warehouse_root))
     keys = [shard_cache_key(seed_files(batch, seeds_root), limits, version) for batch in batches]
     futures = {
@@ -291,6 +291,7 @@ def run_shards(
             shard_output_dir(warehouse_root, key),
             run_id,
             limits,
+            version,
             key,
         ): n
         for n, (batch, key) in enumerate(zip(batches, keys, strict=True))
@@ -307,6 +308,7 @@ def run_shards(
                 shard_output_dir(warehouse_root, keys[n]),
                 run_id,
                 limits,
+                version,
                 keys[n],
             )
         results[n] = adopt_shard(result, f"{run_id}-{n:05d}", staging, run_id)

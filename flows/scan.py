@@ -11,7 +11,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -315,4 +315,36 @@ def _empty_manifest() -> pa.Table:
             "mtime_ns": pa.array([], pa.int64()),
             "status": pa.array([], pa.string()),
         }
+    )
+
+
+def stale_files(plan: ScanPlan, manifest: pa.Table, version: str) -> pa.Table:
+    """Unchanged files that code of another rules version read (documents and rejections alike:
+    newer rules may read a page older ones refused), as rows of a plan's `changed` table."""
+    if "rules_version" not in manifest.column_names:
+        return SEEDS_SCHEMA.empty_table()
+    unchanged = pc.is_in(manifest.column("doc_id"), value_set=plan.unchanged)
+    other = pc.invert(pc.fill_null(pc.equal(manifest.column("rules_version"), version), False))
+    rows = manifest.filter(pc.and_(unchanged, other))
+    return pa.table(
+        {
+            "doc_id": rows.column("doc_id"),
+            "size": rows.column("size"),
+            "mtime_ns": rows.column("mtime_ns"),
+            "sha256": rows.column("content_sha256"),
+        },
+        schema=SEEDS_SCHEMA,
+    ).sort_by("doc_id")
+
+
+def with_stale(plan: ScanPlan, stale: pa.Table) -> ScanPlan:
+    """The plan with stale files moved from unchanged to changed: they are read and cleaned again."""
+    if stale.num_rows == 0:
+        return plan
+    ids = stale.column("doc_id").combine_chunks()
+    return replace(
+        plan,
+        changed=pa.concat_tables([plan.changed, stale]).sort_by("doc_id").combine_chunks(),
+        unchanged=plan.unchanged.filter(pc.invert(pc.is_in(plan.unchanged, value_set=ids))),
+        touched=plan.touched.filter(pc.invert(pc.is_in(plan.touched.column("doc_id"), value_set=ids))),
     )

@@ -186,6 +186,7 @@ class ShardJob:
     limits: Limits
     part: str = "part"
     staging: Path | None = None
+    rules_version: str = ""  # the digest of the code that made the rows (flows.runners.code_version)
 
 
 @dataclass(frozen=True)
@@ -204,13 +205,14 @@ def process_shard(
     staging: Path,
     run_id: str,
     limits: Limits,
+    rules_version: str = "",
 ) -> ShardResult:
     """Turn one shard of seed files into staged rows of every per-document table.
 
     The shard runs in a child process under the per-document deadline; a file that overruns it or
     kills the child is rejected and the shard is redone without it.
     """
-    job = ShardJob(run_id, limits, part, staging)
+    job = ShardJob(run_id, limits, part, staging, rules_version)
     outcome = run_batch(build_shard, seeds, job, limits.max_doc_seconds, preload=SHARD_PRELOAD)
     result = outcome.result
     if outcome.failures:
@@ -295,7 +297,7 @@ def build_shard(seeds: Sequence[SeedFile], job: ShardJob, progress: Callable[[in
     )
     columns = _Columns()
     for item in cleaned:
-        _append_rows(columns, item, job.run_id)
+        _append_rows(columns, item, job)
     tables = {name: columns.table(name) for name in PER_DOCUMENT if name != "passage_index"}
     tables["passage_index"] = passage_rows_batch(
         [c.outcome.doc_id for c in cleaned], [c.doc.text for c in cleaned]
@@ -352,7 +354,7 @@ def document_rows(seed: SeedFile, job: ShardJob) -> tuple[FileOutcome, dict[str,
     if not isinstance(cleaned, Cleaned):
         return cleaned, None
     columns = _Columns()
-    _append_rows(columns, cleaned, job.run_id)
+    _append_rows(columns, cleaned, job)
     tables = {name: columns.table(name) for name in PER_DOCUMENT if name != "passage_index"}
     tables["passage_index"] = passage_rows_batch([seed.doc_id], [cleaned.doc.text])
     return cleaned.outcome, tables
@@ -362,7 +364,7 @@ def _rejected(base: FileOutcome, reason: str, detail: str) -> FileOutcome:
     return FileOutcome(base.doc_id, base.source_path, base.sha256, base.size, base.mtime_ns, reason, detail)
 
 
-def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
+def _append_rows(columns: _Columns, item: Cleaned, job: ShardJob) -> None:
     """Rows of documents_base, lines, side_texts and line_fingerprints for one document (as the page
     alone says: the corpus step relabels it afterwards if lines it keeps are chrome across the corpus)."""
     doc, meta, doc_id = item.doc, item.doc.metadata, item.outcome.doc_id
@@ -384,7 +386,8 @@ def _append_rows(columns: _Columns, item: Cleaned, run_id: str) -> None:
         ("pinyin_repairs", doc.pinyin_repairs),
         ("flags", list(doc.flags)),
         ("text_chars", len(doc.text)),
-        ("run_id", run_id),
+        ("run_id", job.run_id),
+        ("rules_version", job.rules_version),
     ):
         base[name].append(value)
     lines = columns.data["lines"]

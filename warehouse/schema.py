@@ -26,6 +26,7 @@ DOCUMENTS_BASE = pa.schema(
         ("flags", pa.list_(pa.string())),
         ("text_chars", pa.int64()),
         ("run_id", pa.string()),
+        ("rules_version", pa.string()),  # the code that cleaned it (a newer one reprocesses it)
     ]
 )
 LINES = pa.schema(
@@ -72,6 +73,7 @@ FILES = pa.schema(
         ("status", pa.string()),
         ("part", pa.string()),
         ("run_id", pa.string()),
+        ("rules_version", pa.string()),  # the code that read it: a document or a rejection
     ]
 )
 REJECTED_FILES = pa.schema(
@@ -98,6 +100,8 @@ RUNS = pa.schema(
         ("documents", pa.int64()),
         ("duplicates", pa.int64()),
         ("overlaps", pa.int64()),
+        ("rules_version", pa.string()),
+        ("files_stale", pa.int64()),  # unchanged files read again because newer rules made them stale
     ]
 )
 
