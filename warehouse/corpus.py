@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from transforms.corpus import (
     FREQUENT_DOCS,
@@ -95,23 +96,37 @@ def _connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# What a fingerprint file written before the corpus step had: short-line fingerprints only, with no
+# kind, no overridable flag and no verdict (its documents are stale: the next full run reads them
+# again, unless --keep-stale leaves them, and then they count as carriers and are never rewritten).
+_OLD_FILE_COLUMNS = (
+    f"doc_id, fingerprint, {KIND_LINE}::tinyint as kind, false as overridable, null::varchar as corpus_reason"
+)
+_COLUMNS = "doc_id, fingerprint, kind, overridable, corpus_reason"
+
+
+def _selects(files: Sequence[Path], where: str) -> list[str]:
+    """SELECTs of fingerprint rows over some files, older files' missing columns filled."""
+    current = [f for f in files if "kind" in pq.read_schema(f).names]
+    older = [f for f in files if f not in set(current)]
+    out = []
+    for group, columns in ((current, _COLUMNS), (older, _OLD_FILE_COLUMNS)):
+        if group:
+            out.append(
+                f"select {columns} from read_parquet({_files_sql(group)}, union_by_name = true) {where}"
+            )
+    return out
+
+
 def _define_corpus(
     con: duckdb.DuckDBPyConnection, stored: Sequence[Path], staged: Sequence[Path], gone: Collection[str]
 ) -> None:
     """View `lf`: fingerprint rows of the stored documents that stay, and of this run's."""
-    schema = PER_DOCUMENT["line_fingerprints"]
-    empty = schema.empty_table()
-    con.register("lf_empty", empty)
+    con.register("lf_empty", PER_DOCUMENT["line_fingerprints"].empty_table())
     con.register("gone", pa.table({"doc_id": pa.array(sorted(gone), pa.string())}))
-    columns = "doc_id, fingerprint, kind, overridable, corpus_reason"
-    parts = [f"select {columns} from lf_empty"]
-    if stored:
-        parts.append(
-            f"select {columns} from read_parquet({_files_sql(stored)}, union_by_name = true) "
-            "where doc_id not in (select doc_id from gone)"
-        )
-    if staged:
-        parts.append(f"select {columns} from read_parquet({_files_sql(staged)}, union_by_name = true)")
+    parts = [f"select {_COLUMNS} from lf_empty"]
+    parts += _selects(stored, "where doc_id not in (select doc_id from gone)")
+    parts += _selects(staged, "")
     con.execute("create temp view lf as " + " union all ".join(parts))
 
 
