@@ -31,17 +31,74 @@ def _default(path: str) -> Path:
     return PROJECT_ROOT / path
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhnews", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+ENVIRONMENT_HELP = """environment:
+  ZHNEWS_RUNNER         threads | processes | dask (the default of --runner)
+  ZHNEWS_WORKERS        worker threads or processes (the default of --workers)
+  ZHNEWS_DASK_ADDRESS   a Dask scheduler, tcp://host:port (the default of --dask-address)
+  ZHNEWS_DEV_PAGES      third-party dev pages for `make test-pages` and the benchmarks
+  PREFECT_API_URL       a Prefect server to report to (else run starts a temporary one)
+"""
+SEEDS_HELP = "folder of seed files, read recursively (default: %(default)s)"
+WAREHOUSE_HELP = "folder of the Parquet tables and catalog.duckdb (default: %(default)s)"
 
-    run = sub.add_parser("run", help="process new and changed seed files, retire deleted ones")
-    run.add_argument("--seeds", type=Path, default=_default("seeds"))
-    run.add_argument("--warehouse", type=Path, default=_default("warehouse"))
-    run.add_argument("--shard-size", type=int, default=None, help="files per shard task")
-    run.add_argument("--max-file-bytes", type=int, default=None, help="larger files are rejected")
-    run.add_argument("--max-doc-seconds", type=float, default=None, help="per-document time limit")
-    run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running run")
+
+def _version() -> str:
+    """The package version and the rules version (the digest of the code that cleans documents)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from flows.runners import code_version
+
+    try:
+        package = version("zhnews")
+    except PackageNotFoundError:
+        package = "unknown"
+    return f"zhnews {package} (rules {code_version()})"
+
+
+class _VersionAction(argparse.Action):
+    """--version, computed only when asked (the rules digest reads the source)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(_version())
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhnews",
+        description="Chinese news pages saved from the web, turned into a clean, deduplicated corpus "
+        "you query with SQL.",
+        epilog=ENVIRONMENT_HELP
+        + '\nexample: zhnews run && zhnews query "select doc_id, title from documents"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print versions and exit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+
+    run = sub.add_parser(
+        "run",
+        help="process new and changed seed files, retire deleted ones",
+        description="One run: files new or changed since the last run (and files older rules read) are "
+        "cleaned, deleted ones leave every table, lines repeated across the corpus are judged again, "
+        "reports are matched into events, and the new state is committed in one step. Exit 0 when the "
+        "run completed (rejected files included), 75 when another run holds the warehouse.",
+        epilog=ENVIRONMENT_HELP + "\nexamples:\n  zhnews run\n  zhnews run --seeds /data/seeds "
+        "--warehouse /data/wh --wait 600",
+        formatter_class=raw,
+    )
+    run.add_argument("--seeds", type=Path, default=_default("seeds"), help=SEEDS_HELP)
+    run.add_argument("--warehouse", type=Path, default=_default("warehouse"), help=WAREHOUSE_HELP)
+    run.add_argument("--shard-size", type=int, default=None, help="files per shard task (default: 1000)")
+    run.add_argument(
+        "--max-file-bytes", type=int, default=None, help="larger files are rejected (default: 20 MB)"
+    )
+    run.add_argument(
+        "--max-doc-seconds", type=float, default=None, help="per-document time limit (default: 60)"
+    )
+    run.add_argument(
+        "--wait", type=float, default=0.0, help="seconds to wait for a running run (default: 0, fail at once)"
+    )
     run.add_argument(
         "--keep-stale",
         action="store_true",
@@ -49,27 +106,95 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_runner_options(run)
 
-    query = sub.add_parser("query", help="run SQL against the warehouse (read-only)")
-    query.add_argument("sql")
-    query.add_argument("--warehouse", type=Path, default=_default("warehouse"))
-    query.add_argument("--format", choices=["table", "csv", "json", "jsonl"], default="table")
+    query = sub.add_parser(
+        "query",
+        help="run SQL against the warehouse (read-only)",
+        description="Run SQL against the last complete run. Only statements that read run (SELECT, "
+        "WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); rows are printed as they are fetched.",
+        epilog='examples:\n  zhnews query "select doc_id, title, published_date from documents"\n'
+        '  zhnews query --format jsonl "select * from doc_pairs" > pairs.jsonl\n'
+        '  zhnews query "describe lines"',
+        formatter_class=raw,
+    )
+    query.add_argument("sql", help="the SQL to run; tables: documents, lines, side_texts, passages, ...")
+    query.add_argument("--warehouse", type=Path, default=_default("warehouse"), help=WAREHOUSE_HELP)
+    query.add_argument(
+        "--format",
+        choices=["table", "csv", "json", "jsonl"],
+        default="table",
+        help="output format (default: %(default)s)",
+    )
 
-    serve = sub.add_parser("serve", help="serve the flow as a Prefect deployment on a schedule")
-    serve.add_argument("--cron", default="0 * * * *")
-    serve.add_argument("--seeds", type=Path, default=_default("seeds"))
-    serve.add_argument("--warehouse", type=Path, default=_default("warehouse"))
+    serve = sub.add_parser(
+        "serve",
+        help="serve the flow as a Prefect deployment on a schedule",
+        description="Serve process_seeds/zhnews-scheduled; each scheduled run picks up what changed in "
+        "the seeds folder. Without PREFECT_API_URL a local Prefect server (and its UI) is started.",
+        epilog=ENVIRONMENT_HELP + '\nexample: zhnews serve --cron "*/15 * * * *"',
+        formatter_class=raw,
+    )
+    serve.add_argument("--cron", default="0 * * * *", help="the schedule, cron syntax (default: hourly)")
+    serve.add_argument("--seeds", type=Path, default=_default("seeds"), help=SEEDS_HELP)
+    serve.add_argument("--warehouse", type=Path, default=_default("warehouse"), help=WAREHOUSE_HELP)
     _add_runner_options(serve)
 
-    clean = sub.add_parser("clean", help="show what the pipeline makes of one file")
-    clean.add_argument("file", type=Path)
+    status = sub.add_parser(
+        "status",
+        help="the last run, the rules version, stale files and who holds the lock",
+        epilog="example: zhnews status --warehouse /data/wh",
+        formatter_class=raw,
+    )
+    status.add_argument("--warehouse", type=Path, default=_default("warehouse"), help=WAREHOUSE_HELP)
+
+    export = sub.add_parser(
+        "export",
+        help="write the documents as JSONL or Parquet shards with a dataset card",
+        description="Write one record per document (doc_id order) under OUT/data/ and a dataset card "
+        "OUT/README.md; DuckDB and Hugging Face datasets load it as it is. An export of an unchanged "
+        "warehouse is identical byte for byte.",
+        epilog="example: zhnews export --out corpus-export --format parquet --canonical-only",
+    )
+    export.add_argument("--out", type=Path, required=True, help="the export folder (replaced whole)")
+    export.add_argument("--warehouse", type=Path, default=_default("warehouse"), help="default: %(default)s")
+    export.add_argument(
+        "--format", choices=["jsonl", "parquet"], default="jsonl", help="default: %(default)s"
+    )
+    export.add_argument(
+        "--canonical-only", action="store_true", help="one report per event: its most complete one"
+    )
+
+    clean = sub.add_parser(
+        "clean",
+        help="show what the pipeline makes of one file",
+        description="Every line of one file with its label and the rule that decided it, the metadata "
+        "and the clean text, without touching the warehouse (lines repeated across a corpus are judged "
+        "only in a run).",
+        epilog="example: zhnews clean seeds/002_99c907c693dd63b5.txt",
+        formatter_class=raw,
+    )
+    clean.add_argument("file", type=Path, help="a seed file (text or HTML, any supported encoding)")
     return parser
 
 
 def _add_runner_options(parser: argparse.ArgumentParser) -> None:
     """Runner options; unset ones fall back to ZHNEWS_RUNNER, ZHNEWS_DASK_ADDRESS, ZHNEWS_WORKERS."""
-    parser.add_argument("--runner", choices=["threads", "processes", "dask"], default=None)
-    parser.add_argument("--dask-address", default=None, help="an existing Dask scheduler, tcp://host:port")
-    parser.add_argument("--workers", type=int, default=None, help="worker threads or processes")
+    parser.add_argument(
+        "--runner",
+        choices=["threads", "processes", "dask"],
+        default=None,
+        help="where shards run (default: $ZHNEWS_RUNNER, else threads, each shard in a child process)",
+    )
+    parser.add_argument(
+        "--dask-address",
+        default=None,
+        help="an existing Dask scheduler, tcp://host:port ($ZHNEWS_DASK_ADDRESS)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker threads or processes (default: $ZHNEWS_WORKERS, else cores)",
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -258,6 +383,33 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the export and say what it holds."""
+    import duckdb
+
+    from warehouse.export import export
+
+    try:
+        summary = export(args.warehouse, args.out, args.format, args.canonical_only)
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{summary.records} records in {len(summary.shards)} shard(s) under {args.out} (run {summary.run_id})"
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print the warehouse's state: last run, rules versions, stale files, lock holder."""
+    from flows.runners import code_version
+    from warehouse.status import warehouse_status
+
+    for line in warehouse_status(args.warehouse, _version(), code_version()):
+        print(line)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import serve
 
@@ -274,7 +426,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `zhnews query … | head` ends quietly
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "query": cmd_query, "clean": cmd_clean, "serve": cmd_serve}
+    handlers = {
+        "run": cmd_run,
+        "query": cmd_query,
+        "clean": cmd_clean,
+        "serve": cmd_serve,
+        "export": cmd_export,
+        "status": cmd_status,
+    }
     return handlers[args.command](args)
 
 
