@@ -424,7 +424,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `zhnews query … | head` ends quietly
     args = build_parser().parse_args(argv)
     handlers = {
         "run": cmd_run,
@@ -445,6 +444,9 @@ def entry() -> NoReturn:
     handlers (Prefect's log and event drains, logging's flush, multiprocessing's) before this one,
     registered first so it runs last; when main() raised, the exit is the usual one.
     """
+    # `zhnews query … | head` ends quietly; only here, in the command's own process: set by main(), it
+    # made a test process that called main() die silently on a later write to a closed pipe
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     code: list[int] = []
     atexit.register(exit_without_teardown, code)
     code.append(main())

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.artifacts import publish_run, shard_progress
 from flows.progress import Progress
 from flows.runners import (
     clear_shard_cache,
@@ -350,7 +351,11 @@ def process_seeds(
         )
         staging = store.staging(run_id)
         batches = shards(to_process, shard_size)
-        progress = Progress(to_process.num_rows, log=logger.info)
+        progress = Progress(
+            to_process.num_rows,
+            log=logger.info,
+            on_advance=shard_progress(to_process.num_rows) if to_process.num_rows else None,
+        )
         results = run_shards(
             shard_task, batches, plan.root, store.root, staging, run_id, limits, progress, rules
         )
@@ -422,6 +427,7 @@ def process_seeds(
             "passage_links": match.passage_links,
         }
         commit_task(store, version, whole, extra_views())
+        publish_run(summary, rejected, str(store.root))
         clear_shard_cache(store.root)
         for line in summary.lines():
             logger.info(line)

@@ -52,6 +52,7 @@ class Progress:
     tty: bool | None = None
     log: Callable[[str], None] = logging.getLogger("zhnews.progress").info
     clock: Callable[[], float] = time.monotonic
+    on_advance: Callable[[int], None] | None = None  # told the files done after each shard
     files_done: int = 0
     documents: int = 0
     _started: float = 0.0
@@ -67,6 +68,8 @@ class Progress:
         """Record one finished shard."""
         self.files_done += files
         self.documents += documents
+        if self.on_advance is not None:
+            self.on_advance(self.files_done)
         self._show(final=False)
 
     def finish(self) -> None:
