@@ -25,6 +25,10 @@ REFUSED = [
     ("据新华社报道。", "sentence"),
     ("2019-09-07", "no_letters"),
     ("本文由网友投稿，不代表本站观点，如有侵权请联系删除", "keyword_list"),
+    # trafilatura's authors on the dev pages that are no one's name (benchmarks.metadata)
+    ("网易上海市杨浦区手机网友 Ip", "commenter"),
+    ("我已授权", "first_person"),
+    ("Name; Email Com", "sentence"),
 ]
 ACCEPTED = [
     "赵培",

@@ -56,6 +56,7 @@ COMMON_SURNAMES = frozenset(
     "汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕"
 )
 _ONE_CJK = re.compile(r"^[\u4e00-\u9fff]$")
+_COMMENTER = re.compile(r"网友|用户|游客|\bip\b|ip属地", re.IGNORECASE)
 _HAS_CJK_OR_LETTER = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 
@@ -102,6 +103,16 @@ def keyword_list(value: str) -> bool:
     return len(items) >= KEYWORD_LIST_MIN_ITEMS and not names
 
 
+def commenter(value: str) -> bool:
+    """A commenter's signature (网易上海市手机网友, 游客, IP 属地): a reader, not the author."""
+    return _COMMENTER.search(value) is not None
+
+
+def first_person(value: str) -> bool:
+    """Speech (我已授权): a credit names someone, it does not say 我."""
+    return "我" in value
+
+
 def no_letters(value: str) -> bool:
     """Digits and symbols only (an id, a date, a count)."""
     return _HAS_CJK_OR_LETTER.search(value) is None
@@ -117,6 +128,8 @@ RULES: tuple[Callable[[str], bool], ...] = (
     user_handle,
     software_credit,
     keyword_list,
+    commenter,
+    first_person,
 )
 
 
