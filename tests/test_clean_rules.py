@@ -7,12 +7,17 @@ import datetime as dt
 import pytest
 
 from transforms.chrome import chrome_reason
+from transforms.clean import clean_document
 from transforms.metadata import MetaFields, is_meta_line, parse_meta_line
 from transforms.quality import has_elided_entity, has_replacement_char, has_truncated_lead
 from transforms.repetition import line_fingerprint
 from transforms.shape import is_enumerated, is_paragraph, is_photo_credit
 
 CHROME = [
+    ("【纠错】", "bracketed_button"),
+    ("[我要评论]", "bracketed_button"),
+    ("（打印）", "bracketed_button"),
+    ("【纠错】新华社记者发现的问题", None),  # a bracketed word that opens text is not a button
     ("当前位置：首页 > 新闻 > 正文", "breadcrumb"),
     ("您当前的位置: 首页 > 新闻 > 计量与质量", "breadcrumb"),
     ("分享到:", "share_widget"),
@@ -148,3 +153,12 @@ def test_fingerprint_folds_spacing_punctuation_and_digits() -> None:
     assert line_fingerprint("浏览:1412") == line_fingerprint("浏览： 20")
     assert line_fingerprint("首页 > 新闻") == line_fingerprint("首页>新闻")
     assert line_fingerprint("首页 > 新闻") != line_fingerprint("首页 > 体育")
+
+
+def test_widget_above_and_below_and_an_attachment_line() -> None:
+    """【纠错】 above and below the article is chrome at both ends; 附件：… closes the notice: body."""
+    body = "　　今年以来，全市新建幼儿园五十所，新增学位一万两千个。\n　　教育部门表示，明年再建三十所。\n"
+    page = f"全市新建五十所幼儿园\n来源：某某日报 2023-08-01\n【纠错】\n{body}附件：名单.xlsx\n【纠错】\n"
+    got = [(ln.label, ln.reason) for ln in clean_document(page, "text").lines]
+    assert got[2] == ("boilerplate", "bracketed_button")
+    assert got[-2:] == [("body", "attachment_line"), ("boilerplate", "bracketed_button")]

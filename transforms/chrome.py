@@ -87,8 +87,17 @@ _SHARE_BUTTON = re.compile(
     r"^(?:微博|新浪微博|腾讯微博|微信|朋友圈|QQ空间|Qzone|QQ好友|QQ|豆瓣|人人网|易信|关注|收藏|点赞|图集|打印|评论)$",
     re.IGNORECASE,
 )
+# A tool button in brackets alone on its line (【纠错】 above and below an article, [我要评论]).
+_BRACKETED_BUTTON = re.compile(
+    r"^[【\[［(（]\s*(?:我要)?(?:纠错|举报|收藏|打印|关闭|分享|评论|投稿|推荐|复制链接|返回|字号)\s*[】\]］)）]$"
+)
 # A relative post time alone on its line (昨天, 3小时前): the feed's timestamp, not article text.
 _RELATIVE_TIME = re.compile(r"^(?:刚刚|今天|昨天|前天|\d{1,2}\s*(?:秒|分钟|小时|天|周|个月)前)$")
+
+
+def bracketed_button(line: str) -> bool:
+    """【纠错】, [我要评论]: a tool button in brackets, wherever the page puts it."""
+    return _BRACKETED_BUTTON.search(line) is not None
 
 
 def breadcrumb(line: str) -> bool:
@@ -189,6 +198,7 @@ def duplicated_link_text(line: str) -> bool:
 
 # In the order they are tried; the first that fires names the reason.
 CHROME_RULES: tuple[Callable[[str], bool], ...] = (
+    bracketed_button,
     breadcrumb,
     share_widget,
     account_widget,
@@ -213,6 +223,7 @@ SENTENCE_CHROME_RULES: tuple[Callable[[str], bool], ...] = (original_title, disc
 
 # One pass that any pattern rule needs to fire: most lines are rejected by this single search.
 _PLAIN_PATTERNS = (
+    _BRACKETED_BUTTON,
     _BREADCRUMB,
     _SHARE,
     _ACCOUNT,

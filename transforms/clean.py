@@ -32,6 +32,9 @@ TITLE_MAX_CHARS = 64
 # seed 004 has three captions in a row (a photo gallery), seed 001's link block has nine lines.
 MAX_CAPTION_RUN = 4
 
+# A line naming the article's attachment (附件：名单.xlsx, 附件1：…, 附件下载：…): part of the notice it
+# closes, though it sits after the last paragraph where the page footer is.
+_ATTACHMENT = re.compile(r"^附件\s*\d*\s*(?:下载)?\s*[:：]\s*\S")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 # Chrome glued to the ends of a body line: a lone | or ｜ separator left by a link bar.
@@ -355,6 +358,8 @@ def _label_runs(lines: list[_Line]) -> None:
     for line in lines:
         if line.label is None and is_enumerated(line.key):
             _set(line, "body", "enumerated_heading")
+        elif line.label is None and _ATTACHMENT.match(line.key):
+            _set(line, "body", "attachment_line")
         elif line.label is None and is_paragraph(line.key) and is_sentence_caption(line.key):
             _set(line, "caption", "sentence_caption")
     paragraph = [ln.label is None and is_paragraph(ln.key) for ln in lines]
