@@ -7,6 +7,7 @@ times more than the whole extraction, and the corpus may be a million pages.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -393,6 +394,64 @@ def _meta_tags(root: Any) -> dict[str, str]:
     return meta
 
 
+# JSON-LD types that describe the page's own article (a BreadcrumbList or Organization does not).
+_ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenewsarticle", "blogposting", "webpage"})
+# A page's JSON-LD blocks are small; a larger script is data (a state dump), not page metadata.
+JSON_LD_MAX_CHARS = 100_000
+
+
+def _json_ld(root: Any) -> dict[str, str]:
+    """datePublished / dateModified / author of the page's article from its JSON-LD, as meta keys."""
+    out: dict[str, str] = {}
+    for element in root.iter("script"):
+        if (element.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        text = element.text or ""
+        if len(text) > JSON_LD_MAX_CHARS:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        for item in _json_ld_items(data):
+            for key in ("datePublished", "dateModified", "pubDate"):
+                value = item.get(key)
+                if isinstance(value, str) and value.strip():
+                    out.setdefault(key.lower(), value.strip())
+            author = _json_ld_author(item.get("author"))
+            if author:
+                out.setdefault("author", author)
+    return out
+
+
+def _json_ld_items(data: object) -> list[dict[str, Any]]:
+    """The article objects of a JSON-LD document (a list, an @graph, or one object)."""
+    items = data if isinstance(data, list) else [data]
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("@graph"), list):
+            out += _json_ld_items(item["@graph"])
+            continue
+        kind = item.get("@type")
+        kinds = [str(k).lower() for k in (kind if isinstance(kind, list) else [kind]) if k]
+        if not kinds or any(k in _ARTICLE_TYPES for k in kinds):
+            out.append(item)
+    return out
+
+
+def _json_ld_author(value: object) -> str | None:
+    """Person names of a JSON-LD author (a name, an object with a name, or a list of them)."""
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for v in values:
+        name = v.get("name") if isinstance(v, dict) else v
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return " ".join(names) or None
+
+
 def punctuation_count(text: str) -> int:
     """Sentence punctuation symbols in a text: the density signal of running prose (as in GNE)."""
     return len(SENTENCE_PUNCT_RE.findall(text))
@@ -578,7 +637,7 @@ def html_to_blocks(html: str) -> HtmlPage:
     if root is None:
         return HtmlPage([])
     title_tag = _title_tag(root)
-    meta = _meta_tags(root)
+    meta = {**_json_ld(root), **_meta_tags(root)}  # a <meta> tag wins over the same key in JSON-LD
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     walker = _Walker()
     walker.walk(root)

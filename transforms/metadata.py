@@ -55,6 +55,15 @@ _DATE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2}
 _DATE_FIRST = re.compile(
     r"^[(（【\[]?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[)）】\]]?(?:\s|$)"
 )
+# A forum or blog post header: 发表于 2005-5-7 21:23:57, 发布于：2011年3月2日, posted on 2009-01-02.
+_POSTED_AT = re.compile(
+    r"^(?:.{0,20}\s)?(?:发表于|发布于|发帖于|发表时间|发帖时间|posted\s+on)\s*[:：]?\s*\d{4}\s*[-/.年]",
+    re.IGNORECASE,
+)
+# Dates outside these years are typing errors or ids (3019-09-07, 0001-01-01): Chinese news on the
+# web starts in the 1990s; the ceiling is fixed so that a page's value never depends on the day it ran.
+MIN_YEAR = 1990
+MAX_YEAR = 2100
 _BYLINE = re.compile(
     r"^[(（]?(?:本报记者|记者|通讯员|实习生|作者)\s*(?P<name>[\u4e00-\u9fff·]{2,8}(?:\s+[\u4e00-\u9fff·]{2,8})*)[)）]?$"
 )
@@ -98,14 +107,24 @@ def is_meta_line(line: str) -> bool:
     if len(line) > META_MAX_CHARS or _SENTENCE_END.search(line[-TAIL_CHARS:]):
         return False
     has_key = (":" in line or "：" in line) and _KEY.search(line) is not None  # every key ends with a colon
-    return bool(has_key or _DATE_FIRST.match(line) or _BYLINE.match(line) or _is_bar_meta(line))
+    return bool(
+        has_key
+        or _DATE_FIRST.match(line)
+        or _BYLINE.match(line)
+        or _POSTED_AT.match(line)
+        or _is_bar_meta(line)
+    )
 
 
 def parse_date(text: str) -> dt.date | None:
-    """The first full year-month-day date in the text (2023-08-22, 2023年01月14日); no year gives None."""
+    """The first plausible full year-month-day date in the text (2023-08-22, 2023年01月14日); no year
+    gives None."""
     for match in _DATE.finditer(text):
+        year = int(match.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            continue
         try:
-            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            return dt.date(year, int(match.group(2)), int(match.group(3)))
         except ValueError:
             continue
     return None

@@ -1,0 +1,122 @@
+"""Metadata from what the page says about itself (issue 18): JSON-LD, post headers, plausible dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from transforms.clean import clean_document
+from transforms.metadata import is_meta_line, parse_date, parse_meta_line
+
+BODY = (
+    "<p>今年以来，全市新建幼儿园五十所，新增学位一万两千个，覆盖所有街道和乡镇。</p>"
+    "<p>教育部门表示，将继续扩大普惠性学前教育资源，明年再建三十所。</p>"
+)
+
+
+def page(head: str) -> str:
+    title = "全市新建五十所幼儿园"
+    return f"<html><head><title>{title}</title>{head}</head><body><h1>{title}</h1>{BODY}</body></html>"
+
+
+def ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
+
+
+@pytest.mark.parametrize(
+    ("head", "date", "author"),
+    [
+        (
+            ld(
+                {
+                    "@type": "NewsArticle",
+                    "datePublished": "2023-08-01T09:00:00+08:00",
+                    "author": {"name": "王伟"},
+                }
+            ),
+            dt.date(2023, 8, 1),
+            "王伟",
+        ),
+        (
+            ld(
+                {
+                    "@type": "NewsArticle",
+                    "datePublished": "2023-08-01",
+                    "author": [{"name": "王伟"}, {"name": "李强"}],
+                }
+            ),
+            dt.date(2023, 8, 1),
+            "王伟 李强",
+        ),
+        (
+            ld(
+                {
+                    "@graph": [
+                        {"@type": "BreadcrumbList", "datePublished": "2001-01-01"},
+                        {"@type": "Article", "datePublished": "2023-08-02"},
+                    ]
+                }
+            ),
+            dt.date(2023, 8, 2),
+            None,
+        ),
+        (
+            ld(
+                {
+                    "@context": "https://ziyuan.baidu.com/contexts/cambrian.jsonld",
+                    "pubDate": "2019-09-11T02:46:57",
+                }
+            ),
+            dt.date(2019, 9, 11),
+            None,
+        ),
+        # a <meta> tag wins over JSON-LD for the same key
+        (
+            ld({"@type": "NewsArticle", "datePublished": "2023-08-01"})
+            + '<meta property="article:published_time" content="2023-07-30">',
+            dt.date(2023, 7, 30),
+            None,
+        ),
+        # junk in JSON-LD is junk: not stored
+        (ld({"@type": "NewsArticle", "author": {"name": "新闻,幼儿园,教育,学位"}}), None, None),
+        ('<script type="application/ld+json">{not json</script>', None, None),
+    ],
+)
+def test_json_ld(head: str, date: dt.date | None, author: str | None) -> None:
+    meta = clean_document(page(head), "html").metadata
+    assert (meta.published_date, meta.author) == (date, author)
+
+
+@pytest.mark.parametrize(
+    ("line", "date", "author"),
+    [
+        ("发表于 2005-5-7 21:23:57", dt.date(2005, 5, 7), None),
+        ("楼主 张三 发表于 2005-5-7 21:23:57", dt.date(2005, 5, 7), "张三"),
+        ("发布于：2011年3月2日", dt.date(2011, 3, 2), None),
+        ("Posted on 2009-01-02", dt.date(2009, 1, 2), None),
+    ],
+)
+def test_forum_and_blog_post_headers(line: str, date: dt.date, author: str | None) -> None:
+    assert is_meta_line(line)
+    fields = parse_meta_line(line)
+    assert (fields.published_date, fields.author) == (date, author)
+
+
+def test_a_sentence_about_posting_is_not_a_header() -> None:
+    assert not is_meta_line("发表于此的文章我们都会认真阅读。")
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("3019-09-07", None),
+        ("0001-01-01", None),
+        ("1989-12-31", None),
+        ("1990-01-01", dt.date(1990, 1, 1)),
+        ("更新 3019-09-07，发布 2019-09-07", dt.date(2019, 9, 7)),
+    ],
+)
+def test_only_plausible_dates(text: str, date: dt.date | None) -> None:
+    assert parse_date(text) == date
