@@ -381,6 +381,7 @@ def _append_rows(columns: _Columns, item: Cleaned, job: ShardJob) -> None:
         ("source_outlet", meta.source_outlet),
         ("author", meta.author),
         ("editor", meta.editor),
+        ("metadata_source", meta.source or None),
         ("text", doc.text),
         ("text_original", doc.text_original),
         ("pinyin_repairs", doc.pinyin_repairs),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,18 @@ def test_a_sentence_about_posting_is_not_a_header() -> None:
 )
 def test_only_plausible_dates(text: str, date: dt.date | None) -> None:
     assert parse_date(text) == date
+
+
+def test_each_value_says_where_it_came_from() -> None:
+    head = ld({"@type": "NewsArticle", "datePublished": "2023-08-01", "author": {"name": "王伟"}})
+    html = page(head).replace(
+        "<h1>全市新建五十所幼儿园</h1>", "<h1>全市新建五十所幼儿园</h1><p>来源：某某日报</p>"
+    )
+    meta = clean_document(html, "html").metadata
+    assert meta.source == (
+        "title=html_title,published_date=html_meta,source_outlet=meta_line,author=html_meta"
+    )
+    seed = (Path(__file__).resolve().parent.parent / "seeds" / "001_f24825251813daa7.txt").read_text("utf-8")
+    assert clean_document(seed, "text").metadata.source == (
+        "title=heading_above_meta,published_date=meta_line,source_outlet=meta_line"
+    )

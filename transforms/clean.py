@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from transforms.chrome import chrome_reason, is_subheading_text
 from transforms.html import html_to_blocks
@@ -35,6 +36,7 @@ MAX_CAPTION_RUN = 4
 # A line naming the article's attachment (附件：名单.xlsx, 附件1：…, 附件下载：…): part of the notice it
 # closes, though it sits after the last paragraph where the page footer is.
 _ATTACHMENT = re.compile(r"^附件\s*\d*\s*(?:下载)?\s*[:：]\s*\S")
+_T = TypeVar("_T")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 # Chrome glued to the ends of a body line: a lone | or ｜ separator left by a link bar.
@@ -545,6 +547,11 @@ def _label_html_title(lines: list[_Line], page: _PageTitle) -> tuple[list[int], 
     return None
 
 
+def _first(*candidates: tuple[_T | None, str]) -> tuple[_T | None, str]:
+    """The first candidate value that is set, with where it came from."""
+    return next(((v, origin) for v, origin in candidates if v is not None), (None, ""))
+
+
 def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
     """One decoded page to labelled lines, metadata, Simplified body, side blocks and quality flags.
 
@@ -560,13 +567,14 @@ def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
         title_index: int | None = html_found[0][-1]
         for index in html_found[0]:
             _set(lines[index], "title", "html_title")
-        meta.title = html_found[1]
+        meta.title, title_origin = html_found[1], "html_title"
     else:
         found = _find_title(lines, first_para)
         title_index = found[0] if found else None
         if found is not None:
             _set(lines[found[0]], "title", found[1])
         meta.title = page.headline or (lines[found[0]].key if found else None)
+        title_origin = "html_headline" if page.headline else (found[1] if found else "")
     _label_head(lines, title_index, first_para)
     _label_meta_lines(lines, meta, first_para)
     _label_repeats(lines, meta.title)
@@ -576,13 +584,29 @@ def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
     body = [ln for ln in lines if ln.label == "body"]
     body_simplified = [strip_edge_chrome(ln.simplified) for ln in body]
     fields = meta.merged()
+    # each field from the first place that gives it: the page's meta lines, then its markup (<meta>
+    # tags, JSON-LD); a credit only when it can be a name (transforms.names): NULL beats a wrong value
+    picked = {
+        "title": (meta.title, title_origin),
+        "published_date": _first(
+            (fields.published_date, "meta_line"), (page_meta.published_date, "html_meta")
+        ),
+        "source_outlet": _first((fields.source_outlet, "meta_line"), (page_meta.source_outlet, "html_meta")),
+        "author": _first(
+            (valid_name(fields.author), "meta_line"), (valid_name(page_meta.author), "html_meta")
+        ),
+        "editor": _first(
+            (valid_name(fields.editor, EDITOR_RULES), "meta_line"),
+            (valid_name(_chrome_editor(lines), EDITOR_RULES), "chrome_editor"),
+        ),
+    }
     metadata = Metadata(
         title=meta.title,
-        published_date=fields.published_date or page_meta.published_date,
-        source_outlet=fields.source_outlet or page_meta.source_outlet,
-        # a credit is stored only when it can be a name (transforms.names): NULL beats a wrong value
-        author=valid_name(fields.author) or valid_name(page_meta.author),
-        editor=valid_name(fields.editor, EDITOR_RULES) or valid_name(_chrome_editor(lines), EDITOR_RULES),
+        published_date=picked["published_date"][0],  # type: ignore[arg-type]
+        source_outlet=picked["source_outlet"][0],  # type: ignore[arg-type]
+        author=picked["author"][0],  # type: ignore[arg-type]
+        editor=picked["editor"][0],  # type: ignore[arg-type]
+        source=",".join(f"{name}={origin}" for name, (value, origin) in picked.items() if value is not None),
     )
     return CleanDocument(
         script=script,  # type: ignore[arg-type]

@@ -30,6 +30,8 @@ class Metadata:
     source_outlet: str | None = None
     author: str | None = None
     editor: str | None = None
+    # where each value came from: "title=html_title,published_date=meta_line,author=html_meta"
+    source: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def format_report(doc: CleanDocument) -> str:
         f"source_outlet:  {meta.source_outlet or 'NULL'}",
         f"author:         {meta.author or 'NULL'}",
         f"editor:         {meta.editor or 'NULL'}",
+        f"from:           {meta.source or 'NULL'}",
         f"script:         {doc.script}",
         f"pinyin_repairs: {doc.pinyin_repairs}",
         f"flags:          {', '.join(doc.flags) if doc.flags else '-'}",

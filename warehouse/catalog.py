@@ -24,7 +24,7 @@ CATALOG_NAME = "catalog.duckdb"
 DERIVED_VIEWS: dict[str, str] = {
     "documents": """
         select d.doc_id, d.source_path, d.content_sha256, d.encoding, d.input_format, d.script,
-               d.title, d.published_date, d.source_outlet, d.author, d.editor, d.text,
+               d.title, d.published_date, d.source_outlet, d.author, d.editor, d.metadata_source, d.text,
                d.text_original, d.pinyin_repairs, d.flags, e.event_id,
                coalesce(e.is_canonical, true) as is_canonical, d.run_id, d.text_chars, d.rules_version
         from documents_base d left join events e using (doc_id)""",

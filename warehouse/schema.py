@@ -20,6 +20,8 @@ DOCUMENTS_BASE = pa.schema(
         ("source_outlet", pa.string()),
         ("author", pa.string()),
         ("editor", pa.string()),
+        # where each metadata value came from: title=html_title,published_date=meta_line,author=html_meta
+        ("metadata_source", pa.string()),
         ("text", pa.string()),
         ("text_original", pa.string()),
         ("pinyin_repairs", pa.int32()),
