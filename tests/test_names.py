@@ -9,6 +9,8 @@ from transforms.names import EDITOR_RULES, name_problem, valid_name
 
 # (value, the rule that refuses it); the junk values are the ones real pages gave as authors.
 REFUSED = [
+    ("佚名", "placeholder"),
+    ("Admin", "placeholder"),
     ("发表于", "widget_word"),
     ("楼主", "widget_word"),
     ("网友评论", "widget_word"),

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from transforms.names import name_problem
+from transforms.names import name_problem, placeholder
 from transforms.shape import TAIL_CHARS
 
 # A meta line is a short header line; anything longer is prose that happens to contain 来源: or a date.
@@ -32,10 +32,6 @@ _KEY = re.compile(
 _BAR_SPLIT = re.compile(r"\s*[|｜]\s*")
 _BARE_KEY = re.compile(r"^(?P<key>来源|出处|作者|责任编辑|责编|编辑|记者)\s*(?![:：于])(?=\S)")
 _BARE_DATE_PART = re.compile(r"^(?:发表于|发布于|发布时间|更新于|时间|日期)?\s*\d{4}\s*[-/.年]")
-# Words of a page's tool bar that stand where a name would (… 来源: 某报 举报): never an author.
-_ACTION_WORD = re.compile(
-    r"^(?:举报|纠错|分享|收藏|评论|打印|关注|投稿|订阅|点赞|跟帖|转发|原创|转载|置顶|推荐)$"
-)
 # The last word of an outlet's name: newspaper, site, agency, station, channel, app (新京报, 环球网,
 # 参考消息, 新浪科技, 人民网-文化频道, CSDN.NET); a person's name does not end like this.
 _OUTLET_END = re.compile(
@@ -43,11 +39,6 @@ _OUTLET_END = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Template defaults left in <meta name="author"> (content="name, email@…"): no one's name.
-_PLACEHOLDER = re.compile(
-    r"^(?:name|author|admin|administrator|editor|user|unknown|null|none|作者|佚名|匿名|未知|网络|网络整理|本站|管理员|系统管理员)$",
-    re.I,
-)
 _DIGITS = re.compile(r"^[\d\s]+$")
 # A token with a colon carries a key the key regex did not take (本文来源：…): not a bare name.
 _HAS_COLON = re.compile(r"[:：]")
@@ -153,7 +144,6 @@ def _loose_name(tokens: list[str]) -> str | None:
         token = _VALUE_TRIM.sub("", token)
         if (
             _NAME.match(token)
-            and not _ACTION_WORD.match(token)
             and not is_outlet_name(token)
             and name_problem(token) is None  # 记者 is a role, 楼主 a forum's word: not names
         ):
@@ -174,7 +164,7 @@ def author_fields(value: str) -> MetaFields:
     """A <meta name=author> value: a person is the author, an outlet the source; ids, e-mails and
     template defaults (name, email@…) say nothing."""
     value = _VALUE_TRIM.sub("", _EMAIL.sub("", value).strip(" ,，;；/|"))
-    if not value or _DIGITS.match(value) or _PLACEHOLDER.match(value):
+    if not value or _DIGITS.match(value) or placeholder(value):
         return MetaFields()
     if is_outlet_name(value):
         return MetaFields(source_outlet=value)
@@ -201,6 +191,6 @@ def parse_meta_line(line: str) -> MetaFields:
             editor = editor or first
         elif key is None:
             loose += [t for t in tokens if not _TIME.match(t) and not _DATE.search(t)]
-    author = None if author and _PLACEHOLDER.match(author) else author
-    editor = None if editor and _PLACEHOLDER.match(editor) else editor
+    author = None if author and placeholder(author) else author
+    editor = None if editor and placeholder(editor) else editor
     return MetaFields(parse_date(line), source or _loose_outlet(loose), author or _loose_name(loose), editor)

@@ -27,9 +27,16 @@ _WIDGET_WORDS = frozenset(
     {
         *("发表于", "发表", "楼主", "沙发", "板凳", "网友", "网友评论", "评论", "回复", "引用", "举报"),
         *("分享", "收藏", "打印", "关注", "点赞", "转发", "跟帖", "投稿", "订阅", "原创", "转载", "置顶"),
-        *("推荐", "匿名", "游客", "会员", "管理员", "版主", "本站", "佚名", "未知"),
+        *("推荐", "游客", "会员", "版主", "纠错"),
         *("admin", "administrator", "guest"),
     }
+)
+# Template defaults left in <meta name="author"> (content="name, email@…") and a site's stand-ins
+# for no one: never a name (an outlet written there is the source, transforms.metadata).
+_PLACEHOLDER = re.compile(
+    r"^(?:name|author|admin|administrator|editor|user|unknown|null|none|作者|佚名|匿名|未知|网络|网络整理|本站"
+    r"|管理员|系统管理员)$",
+    re.IGNORECASE,
 )
 # Role words: a credit's key, not its value (记者 陈嘉怡 credits 陈嘉怡).
 _ROLE_WORDS = frozenset(
@@ -68,6 +75,11 @@ def too_long(value: str) -> bool:
 def sentence(value: str) -> bool:
     """Sentence or key punctuation inside: text around a name, not a name."""
     return _SENTENCE_MARK.search(value) is not None
+
+
+def placeholder(value: str) -> bool:
+    """A template default or stand-in for no one (name, admin, 佚名, 本站)."""
+    return _PLACEHOLDER.match(value) is not None
 
 
 def widget_word(value: str) -> bool:
@@ -121,6 +133,7 @@ def no_letters(value: str) -> bool:
 RULES: tuple[Callable[[str], bool], ...] = (
     too_long,
     sentence,
+    placeholder,
     widget_word,
     role_word_alone,
     cut_name,
