@@ -33,7 +33,7 @@ from flows.shard import (
     stop_shard_workers,
 )
 from warehouse.catalog import ensure_catalog
-from warehouse.corpus import CorpusStep, corpus_step
+from warehouse.corpus import CorpusStep, corpus_step, part_rows
 from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
 from warehouse.store import Warehouse
@@ -135,20 +135,19 @@ def corpus_task(
     """Lines repeated across the corpus, counted over every document the new version will hold; the
     new rows of the documents (new or stored) whose labels that changes."""
     stored = {table: store.table_files(table) for table in PER_DOCUMENT}
-    documents = old_files.filter(pc.equal(old_files.column("status"), "document"))
+    gone_ids = pa.array(sorted(gone), pa.string())
+    kept = pc.and_(
+        pc.equal(old_files.column("status"), "document"),
+        pc.invert(pc.is_in(old_files.column("doc_id"), value_set=gone_ids)),
+    )
     new = outcomes.filter(pc.is_null(outcomes.column("reason")))
-    part_of = {
-        **{
-            d: p
-            for d, p in zip(
-                documents.column("doc_id").to_pylist(), documents.column("part").to_pylist(), strict=True
-            )
-            if d not in gone
-        },
-        **dict(zip(new.column("doc_id").to_pylist(), new.column("part").to_pylist(), strict=True)),
-    }
-    new_ids = set(new.column("doc_id").to_pylist())
-    return corpus_step(stored, staged, gone, new_ids, part_of, staging, run_id)
+    parts = pa.concat_tables(  # columns, not a dict of every document: a run after 1M reads it all
+        [
+            part_rows(old_files.filter(kept), new=False),
+            part_rows(new, new=True),
+        ]
+    )
+    return corpus_step(stored, staged, gone, parts, staging, run_id)
 
 
 @task(name="match-corpus", cache_policy=NO_CACHE)
@@ -369,7 +368,7 @@ def process_seeds(
             if to_process.num_rows or removed
             else CorpusStep()
         )
-        relabelled_stored = set(corpus.relabelled) - set(to_process.column("doc_id").to_pylist())
+        relabelled_stored = set(corpus.stored)
         logger.info(
             "corpus chrome: %d documents relabelled (%d stored), %d bodies changed",
             len(corpus.relabelled),

@@ -320,9 +320,8 @@ def _empty_manifest() -> pa.Table:
 
 def stale_files(plan: ScanPlan, manifest: pa.Table, version: str) -> pa.Table:
     """Unchanged files that code of another rules version read (documents and rejections alike:
-    newer rules may read a page older ones refused), as rows of a plan's `changed` table."""
-    if "rules_version" not in manifest.column_names:
-        return SEEDS_SCHEMA.empty_table()
+    newer rules may read a page older ones refused), as rows of a plan's `changed` table (a manifest
+    older than rules versions has the column as nulls: every file stale)."""
     unchanged = pc.is_in(manifest.column("doc_id"), value_set=plan.unchanged)
     other = pc.invert(pc.fill_null(pc.equal(manifest.column("rules_version"), version), False))
     rows = manifest.filter(pc.and_(unchanged, other))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -23,7 +22,7 @@ from transforms.names import EDITOR_RULES, valid_name
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
 from transforms.repetition import normalise_line
-from transforms.script import detect_script, to_simplified
+from transforms.script import detect_script, to_simplified_lines
 from transforms.shape import ends_sentence, is_enumerated, is_paragraph, is_photo_credit, is_sentence_caption
 from transforms.sidetext import find_side_blocks
 
@@ -127,14 +126,6 @@ def _split_lines(text: str) -> list[str]:
     if "\r" not in text:
         return text.split("\n")  # the common case, without a regex scan
     return _LINE_BREAK.split(text)
-
-
-def _convert_lines(lines: Sequence[str]) -> list[str]:
-    """Simplified lines in one OpenCC call (conversion never crosses a line break)."""
-    if any("\n" in line for line in lines):
-        return [to_simplified(line) for line in lines]
-    converted = to_simplified("\n".join(lines)).split("\n")
-    return converted if len(converted) == len(lines) else [to_simplified(line) for line in lines]
 
 
 def strip_edge_chrome(text: str) -> str:
@@ -461,7 +452,7 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         subheads = [False] * len(raws)
     script = detect_script(repaired_all)
     keep = [i for i, raw in enumerate(raws) if raw.strip()]
-    simplified = _convert_lines([repaired[i].strip() for i in keep])
+    simplified = to_simplified_lines([repaired[i].strip() for i in keep])
     lines = [
         _Line(i + 1, raws[i], repaired[i].strip(), simp) for i, simp in zip(keep, simplified, strict=True)
     ]
@@ -471,7 +462,7 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         elif subheads[i] and is_subheading_text(line.key):
             _set(line, "body", "bold_subheading")
     titles = [t for t in (page_title, title_tag) if t]
-    simplified_titles = iter(_convert_lines(titles)) if titles else iter(())
+    simplified_titles = iter(to_simplified_lines(titles)) if titles else iter(())
     marked = _PageTitle(
         next(simplified_titles) if page_title else None, next(simplified_titles) if title_tag else None
     )

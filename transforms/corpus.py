@@ -17,7 +17,7 @@ from transforms.model import LabelledLine
 from transforms.pinyin import strip_annotations
 from transforms.quality import quality_flags
 from transforms.repetition import OVERRIDABLE, comparable_lines, line_prints
-from transforms.script import to_simplified
+from transforms.script import to_simplified_lines
 
 # Fewer carriers than this never make a line chrome: two pages sharing a line are as often two
 # reports of one story; the issue's teaser headlines sit on 3-10 pages of one site.
@@ -111,13 +111,6 @@ def relabel(lines: Sequence[PageLine], verdicts: Mapping[int, str]) -> list[Page
     return out
 
 
-def _simplified(lines: list[str]) -> list[str]:
-    """Each line in Simplified script, in one OpenCC call when no line holds a line break."""
-    if any("\n" in line for line in lines):
-        return [to_simplified(line) for line in lines]
-    return to_simplified("\n".join(lines)).split("\n") if lines else []
-
-
 @dataclass(frozen=True)
 class Body:
     """The article body rebuilt from labelled lines, as clean_document builds it."""
@@ -130,7 +123,7 @@ class Body:
 def body_of(lines: Sequence[LabelledLine]) -> Body:
     """Simplified and original body text and its quality flags, from the stored input lines."""
     originals = [strip_annotations(ln.text)[0].strip() for ln in lines if ln.label == "body"]
-    simplified = [strip_edge_chrome(t) for t in _simplified(originals)]
+    simplified = [strip_edge_chrome(t) for t in to_simplified_lines(originals)]
     kept = [t for t in simplified if t]
     return Body(
         "\n".join(kept),

@@ -100,8 +100,6 @@ MAX_BROKEN_SHARE = 0.001
 # ...and always this many, so that a short page (a 1 kB notice) with a stray byte or two is kept too
 # (a stray that falls inside a character costs two).
 MIN_BROKEN_ALLOWED = 4
-# The double-byte encodings a page may be read in with strays.
-STRAY_CODECS = DOUBLE_BYTE_ENCODINGS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HTML_START = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|meta|title)\b", re.IGNORECASE)
@@ -201,12 +199,12 @@ def _declared(data: bytes) -> Decoded | None:
     """The declared double-byte encoding, when it is the only one that reads the page strictly (no
     detection needed). When both read it (GB2312 text is valid Big5 too) the detector ranks them."""
     codec = declared_encoding(data)
-    if codec not in STRAY_CODECS:
+    if codec not in DOUBLE_BYTE_ENCODINGS:
         return None
     reading = _strict(data, codec)
     if reading is None:
         return None
-    if any(_strict(data, other) for other in STRAY_CODECS if other != codec):
+    if any(_strict(data, other) for other in DOUBLE_BYTE_ENCODINGS if other != codec):
         return _strictly_decoded(data)  # both read it: the less messy reading, whatever it declares
     return Decoded(reading.text, _reported(codec, data, reading.text))
 
@@ -215,9 +213,9 @@ def _with_strays(data: bytes) -> Decoded | None:
     """A page no encoding reads strictly: its declared double-byte encoding, else the one with the
     fewest errors, when the errors are a few stray bytes."""
     codec = declared_encoding(data)
-    if codec in STRAY_CODECS:
+    if codec in DOUBLE_BYTE_ENCODINGS:
         return _with_few_errors(data, codec)
-    readings = [r for r in (_with_few_errors(data, c) for c in STRAY_CODECS) if r is not None]
+    readings = [r for r in (_with_few_errors(data, c) for c in DOUBLE_BYTE_ENCODINGS) if r is not None]
     return min(readings, key=lambda r: r.text.count("\ufffd")) if readings else None
 
 

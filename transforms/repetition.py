@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from transforms.model import LabelledLine
 from transforms.pinyin import strip_annotations
-from transforms.script import to_simplified
+from transforms.script import to_simplified_lines
 
 # Only lines up to this length are fingerprinted and may be judged chrome for being common: site
 # chrome is short (teaser headlines are headlines: news titles stay under 64 characters, the title
@@ -53,12 +53,7 @@ def line_fingerprint(line: str) -> int:
 def comparable_lines(texts: Sequence[str]) -> list[str]:
     """Lines as the corpus compares them: pinyin annotations removed, in Simplified script, so that a
     site's teaser on a Traditional page and on a Simplified one count as one line."""
-    stripped = [strip_annotations(t)[0] for t in texts]
-    if not stripped:
-        return []
-    if any("\n" in t for t in stripped):  # an HTML block with a line break: convert it alone
-        return [to_simplified(t) for t in stripped]
-    return to_simplified("\n".join(stripped)).split("\n")
+    return to_simplified_lines([strip_annotations(t)[0] for t in texts])
 
 
 def is_fingerprinted(line: str) -> bool:

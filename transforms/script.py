@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -46,6 +47,17 @@ def to_simplified(text: str) -> str:
     conversions with OpenCC-standard characters, and regional variants (裡, 著) are in t2s already.
     """
     return str(_t2s().convert(text))
+
+
+def to_simplified_lines(lines: Sequence[str]) -> list[str]:
+    """Each line in Simplified script, in one OpenCC call (conversion never crosses a line break);
+    a line that holds a break of its own (an HTML block) is converted alone."""
+    if not lines:
+        return []
+    if any("\n" in line for line in lines):
+        return [to_simplified(line) for line in lines]
+    converted = to_simplified("\n".join(lines)).split("\n")
+    return converted if len(converted) == len(lines) else [to_simplified(line) for line in lines]
 
 
 @lru_cache(maxsize=1)

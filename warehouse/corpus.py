@@ -78,6 +78,7 @@ class CorpusStep:
     relabelled: list[str] = field(default_factory=list)
     text_changed: list[str] = field(default_factory=list)  # of those, the ones whose body changed
     part_of: dict[str, str] = field(default_factory=dict)  # relabelled document -> its part file
+    stored: list[str] = field(default_factory=list)  # relabelled documents that earlier runs made
 
     def replacements(self) -> Replacements:
         """The new rows, for the store to swap into the part files that hold the documents."""
@@ -107,8 +108,9 @@ _COLUMNS = "doc_id, fingerprint, kind, overridable, corpus_reason"
 
 def _selects(files: Sequence[Path], where: str) -> list[str]:
     """SELECTs of fingerprint rows over some files, older files' missing columns filled."""
-    current = [f for f in files if "kind" in pq.read_schema(f).names]
-    older = [f for f in files if f not in set(current)]
+    has_kind = {f: "kind" in pq.read_schema(f).names for f in files}
+    current = [f for f in files if has_kind[f]]
+    older = [f for f in files if not has_kind[f]]
     out = []
     for group, columns in ((current, _COLUMNS), (older, _OLD_FILE_COLUMNS)):
         if group:
@@ -128,6 +130,13 @@ def _define_corpus(
     parts += _selects(stored, "where doc_id not in (select doc_id from gone)")
     parts += _selects(staged, "")
     con.execute("create temp view lf as " + " union all ".join(parts))
+
+
+def _reasons(verdicts: pa.Table) -> dict[int, str]:
+    """The verdicts as fingerprint -> reason."""
+    return dict(
+        zip(verdicts.column("fingerprint").to_pylist(), verdicts.column("reason").to_pylist(), strict=True)
+    )
 
 
 def line_verdicts(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -169,10 +178,7 @@ def relabelled_in_memory(
     docs: Mapping[str, Sequence[LabelledLine]],
 ) -> dict[str, tuple[list[LabelledLine], Body]]:
     """Each document's lines after the corpus verdicts and the body rebuilt from them."""
-    verdicts = verdicts_in_memory(docs)
-    reasons = dict(
-        zip(verdicts.column("fingerprint").to_pylist(), verdicts.column("reason").to_pylist(), strict=True)
-    )
+    reasons = _reasons(verdicts_in_memory(docs))
     out = {}
     for doc_id, lines in docs.items():
         relabelled = [pl.line for pl in relabel(page_lines(lines), reasons)]
@@ -229,9 +235,7 @@ def rebuild(rows: dict[str, pa.Table], verdicts: pa.Table, run_id: str) -> Corpu
     """Relabel some documents (rows: their lines, fingerprints and documents_base rows) with the
     verdicts; the new rows of each table, for the documents they change."""
     step = CorpusStep()
-    reasons = dict(
-        zip(verdicts.column("fingerprint").to_pylist(), verdicts.column("reason").to_pylist(), strict=True)
-    )
+    reasons = _reasons(verdicts)
     base = rows["documents_base"]
     lines = _page_lines(rows["lines"])
     step.relabelled = base.column("doc_id").to_pylist()
@@ -249,18 +253,33 @@ def rebuild(rows: dict[str, pa.Table], verdicts: pa.Table, run_id: str) -> Corpu
     return step
 
 
+PARTS = pa.schema([("doc_id", pa.string()), ("part", pa.string()), ("new", pa.bool_())])
+
+
+def part_rows(manifest: pa.Table, new: bool) -> pa.Table:
+    """(doc_id, part, new) rows of some documents: where their rows are, and whether this run made them."""
+    return pa.table(
+        {
+            "doc_id": manifest.column("doc_id"),
+            "part": manifest.column("part"),
+            "new": pa.repeat(pa.scalar(new), manifest.num_rows),
+        },
+        schema=PARTS,
+    )
+
+
 def _gather(
     doc_ids: Sequence[str],
     stored: dict[str, list[Path]],
     staged: dict[str, list[Path]],
-    new_ids: Collection[str],
-    part_of: Mapping[str, str],
+    located: pa.Table,
 ) -> dict[str, pa.Table]:
-    """The rows a relabelling reads, of some documents: stored ones from their part files, this
-    run's from the staged files that hold them."""
-    old = [d for d in doc_ids if d not in new_ids]
-    new = [d for d in doc_ids if d in new_ids]
-    parts = {part_of[d] for d in doc_ids}
+    """The rows a relabelling reads, of some documents (located: their part_rows): stored ones from
+    their part files, this run's from the staged files that hold them."""
+    is_new = dict(zip(located.column("doc_id").to_pylist(), located.column("new").to_pylist(), strict=True))
+    old = [d for d in doc_ids if not is_new[d]]
+    new = [d for d in doc_ids if is_new[d]]
+    parts = set(located.column("part").to_pylist())
     out = {}
     for table in RELABEL_TABLES:
         from_stored = [f for f in stored.get(table, []) if f.stem in parts]
@@ -318,16 +337,15 @@ def corpus_step(
     stored: dict[str, list[Path]],
     staged: dict[str, list[Path]],
     gone: Collection[str],
-    new_ids: Collection[str],
-    part_of: Mapping[str, str],
+    parts: pa.Table,
     staging: Path,
     run_id: str,
 ) -> CorpusStep:
     """Count the corpus, find the documents whose rows disagree with the verdicts, and relabel them.
 
     stored: table -> the current version's files; staged: table -> this run's shard files; gone:
-    stored documents that leave or are replaced; new_ids: this run's documents; part_of: every
-    document that stays or comes -> the part file that holds its rows.
+    stored documents that leave or are replaced; parts: part_rows of every document that stays or
+    comes (the part file that holds its rows, and whether this run made it).
     """
     temp = staging / "duckdb-tmp"
     temp.mkdir(parents=True, exist_ok=True)
@@ -340,6 +358,10 @@ def corpus_step(
         con.close()
     if not doc_ids:
         return CorpusStep()
-    step = rebuild(_gather(doc_ids, stored, staged, new_ids, part_of), verdicts, run_id)
-    step.part_of = {d: part_of[d] for d in step.relabelled}
+    located = parts.filter(pc.is_in(parts.column("doc_id"), value_set=pa.array(doc_ids, pa.string())))
+    step = rebuild(_gather(doc_ids, stored, staged, located), verdicts, run_id)
+    step.part_of = dict(
+        zip(located.column("doc_id").to_pylist(), located.column("part").to_pylist(), strict=True)
+    )
+    step.stored = sorted(located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist())
     return step

@@ -119,24 +119,28 @@ def export(warehouse: Path, out: Path, fmt: str = "jsonl", canonical_only: bool 
     """Write the documents of the warehouse's last complete run under out (replacing an earlier export)."""
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    writer = _write_jsonl if fmt == "jsonl" else _write_parquet
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "data").mkdir(parents=True)
+    shards: list[Path] = []
     con = connect_read_only(warehouse)
     try:
         (latest,) = con.execute("select max(run_id) from runs").fetchall()[0]
         run_id = None if latest is None else str(latest)
-        staging = out.with_name(out.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        (staging / "data").mkdir(parents=True)
-        tables = list(_batches(con, canonical_only))
+        (records,) = con.sql(
+            f"select count(*) from ({RECORDS_SQL})", params={"canonical_only": canonical_only}
+        ).fetchall()[0]
+        total = -(-int(records) // SHARD_RECORDS)  # shard names carry the count: known before writing
+        for k, table in enumerate(_batches(con, canonical_only)):  # a shard in memory at a time
+            path = staging / "data" / f"train-{k:05d}-of-{total:05d}.{fmt}"
+            writer(table, path)
+            shards.append(path)
     finally:
         con.close()
-    writer = _write_jsonl if fmt == "jsonl" else _write_parquet
-    shards = []
-    for k, table in enumerate(tables):
-        path = staging / "data" / f"train-{k:05d}-of-{len(tables):05d}.{fmt}"
-        writer(table, path)
-        shards.append(path)
-    records = sum(t.num_rows for t in tables)
-    (staging / "README.md").write_text(_card(records, shards, fmt, run_id, canonical_only), encoding="utf-8")
+    (staging / "README.md").write_text(
+        _card(int(records), shards, fmt, run_id, canonical_only), encoding="utf-8"
+    )
     shutil.rmtree(out, ignore_errors=True)
     os.replace(staging, out)  # a reader sees the old export or the new one, never half of one
-    return ExportSummary(records, [out / "data" / p.name for p in shards], run_id)
+    return ExportSummary(int(records), [out / "data" / p.name for p in shards], run_id)
