@@ -30,6 +30,21 @@ ARTICLE_BLOCKS = [
 
 CASES: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     (
+        "chrome_class_link_inside_a_sentence_is_a_word_of_it",
+        # sina's stock-quote links: <a class="keyword"> in the middle of a paragraph
+        "<p>新浪科技讯 北京时间9月11日凌晨消息，<a class='keyword'>苹果</a>2019秋季发布会开幕。</p>"
+        "<p>包括先锋领航、<span><a class='keyword'>摩根大通</a></span>等资管公司。</p>",
+        [
+            ("新浪科技讯 北京时间9月11日凌晨消息，苹果2019秋季发布会开幕。", None),
+            ("包括先锋领航、摩根大通等资管公司。", None),
+        ],
+    ),
+    (
+        "chrome_class_link_in_a_tool_bar_stays_chrome",
+        "<div>字体： 放大 正常 缩小 <a class='share'>分享</a></div>",
+        [("字体： 放大 正常 缩小", None), ("分享", "dom_chrome_class")],
+    ),
+    (
         "paragraph_level_blocks_without_duplicates",
         "<div><p>甲段</p>乙<span>丙</span><br>丁<ul><li>一项</li><li>二<b>项</b></li></ul></div>",
         [("甲段", None), ("乙丙", None), ("丁", None), ("一项", None), ("二项", None)],

@@ -50,6 +50,11 @@ _ICP = re.compile(
     r"|未经授权.{0,6}转载",
     re.IGNORECASE,
 )
+# The poster's card beside a forum post (Discuz!, phpwind): field names and member ranks alone on a line.
+_FORUM_PROFILE = re.compile(
+    r"^(?:主题|帖子|积分|精华|威望|金钱|贡献|在线时间|注册时间|最后登录|阅读权限|好友|听众|收听|发消息|加好友|打招呼"
+    r"|(?:新手上路|注册|初级|中级|高级|金牌|荣誉)会员|(?:超级)?版主|管理员)$"
+)
 _BACK_TO_TOP = re.compile(r"^(?:返回顶部|回到顶部|返回首页|回到首页|返回|top|TOP|↑)$")
 _PRINT = re.compile(
     r"打印本页|打印本文|打印此文|关闭窗口|关闭本页|【打印】|【关闭】|字号\s*[:：]?\s*[\[【(（]?\s*[大中小]|收藏本文|加入收藏"
@@ -190,6 +195,11 @@ def relative_time(line: str) -> bool:
     return _RELATIVE_TIME.search(line) is not None
 
 
+def forum_profile_field(line: str) -> bool:
+    """帖子, 积分, 中级会员 alone on a line: the poster's card beside a forum post."""
+    return _FORUM_PROFILE.search(line) is not None
+
+
 def duplicated_link_text(line: str) -> bool:
     """The same words twice on one line (征订通知 征订通知): an image link and its text link side by side."""
     words = [w for w in line.split(" ") if len(w) >= 2]
@@ -215,6 +225,7 @@ CHROME_RULES: tuple[Callable[[str], bool], ...] = (
     font_size_widget,
     share_button,
     relative_time,
+    forum_profile_field,
     duplicated_link_text,
 )
 # Rules for notices that end like sentences: tried on every line up to their own length cap.
@@ -224,6 +235,7 @@ SENTENCE_CHROME_RULES: tuple[Callable[[str], bool], ...] = (original_title, disc
 # One pass that any pattern rule needs to fire: most lines are rejected by this single search.
 _PLAIN_PATTERNS = (
     _BRACKETED_BUTTON,
+    _FORUM_PROFILE,
     _BREADCRUMB,
     _SHARE,
     _ACCOUNT,

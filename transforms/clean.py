@@ -31,6 +31,8 @@ TITLE_MAX_CHARS = 64
 # More short lines than this in a row between paragraphs are a block of links, not photo captions:
 # seed 004 has three captions in a row (a photo gallery), seed 001's link block has nine lines.
 MAX_CAPTION_RUN = 4
+# Blocks whose lines are the text itself, repeated or not (code listings in a tutorial).
+PREFORMATTED_TAGS = frozenset({"pre", "code", "listing", "plaintext"})
 
 # A line naming the article's attachment (附件：名单.xlsx, 附件1：…, 附件下载：…): part of the notice it
 # closes, though it sits after the last paragraph where the page footer is.
@@ -88,6 +90,9 @@ class _Line:
     key: str = ""
     label: Label | None = None
     reason: str = ""
+    # From the page's markup (None for plain text): in the article's container, right after an image.
+    in_main: bool | None = None
+    after_media: bool = False
 
     def __post_init__(self) -> None:
         """The key is the Simplified line with runs of whitespace folded, as the rules read it."""
@@ -253,6 +258,11 @@ def _find_title(lines: list[_Line], first_para: int) -> tuple[int, str] | None:
     return None
 
 
+# A deck line says something: a line of digits and marks under the title is a counter or a card's
+# figure (a forum poster's 12 / 340 / 1052, a comment count), never a subtitle.
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _label_head(lines: list[_Line], title_index: int | None, first_para: int) -> None:
     """Above the title: page header; between title and first paragraph: deck lines (subtitles); a
     copy of the title is left for `_label_repeats`."""
@@ -264,6 +274,8 @@ def _label_head(lines: list[_Line], title_index: int | None, first_para: int) ->
             continue
         if i < title_index:
             _set(line, "boilerplate", "page_header")
+        elif not _LETTER.search(line.key):
+            _set(line, "boilerplate", "head_number")
         elif is_photo_credit(line.key):
             _set(line, "caption", "photo_credit")
         elif is_sentence_caption(line.key):
@@ -379,6 +391,18 @@ def _is_lead_in(line: str) -> bool:
     return is_enumerated(line) or line.rstrip().endswith((":", "："))
 
 
+def _label_short_html_line(line: _Line) -> None:
+    """A short line between paragraphs of a page: a caption where captions sit (right after an image,
+    or a photo credit), else the article's own text (an agenda item, a heading, a one-line stanza).
+    Markup tells them apart; plain text cannot, so there the run rules below decide."""
+    if is_photo_credit(line.key):
+        _set(line, "caption", "photo_credit")
+    elif line.after_media or not line.in_main:
+        _set(line, "caption", "short_line_between_paragraphs")
+    else:
+        _set(line, "body", "short_line_in_text")
+
+
 def _label_run(run: list[_Line], before: bool, after: bool, lead_in: bool) -> None:
     """One run of short lines: captions between paragraphs, a link block when long, else header/footer;
     short lines right after a lead-in (a colon or a numbered heading) are list content."""
@@ -388,6 +412,10 @@ def _label_run(run: list[_Line], before: bool, after: bool, lead_in: bool) -> No
     if lead_in and before:
         for line in open_lines:
             _set(line, "body", "after_lead_in")
+        return
+    if before and after and open_lines[0].in_main is not None:
+        for line in open_lines:
+            _label_short_html_line(line)
         return
     if before and after:
         if len(run) > MAX_CAPTION_RUN:
@@ -444,12 +472,16 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         repaired = [strip_annotations(r)[0] for r in raws] if multi else repaired_all.split("\n")
         chrome = [block.chrome_rule for block in page.blocks]
         subheads = [block.emphasised for block in page.blocks]
+        places: list[tuple[bool | None, bool, bool]] = [
+            (block.in_main, block.after_media, block.tag in PREFORMATTED_TAGS) for block in page.blocks
+        ]
     else:
         raws = _split_lines(text)
         repaired_all, repairs = strip_annotations(text)
         repaired = _split_lines(repaired_all)
         chrome = [None] * len(raws)
         subheads = [False] * len(raws)
+        places = [(None, False, False)] * len(raws)
     script = detect_script(repaired_all)
     keep = [i for i, raw in enumerate(raws) if raw.strip()]
     simplified = to_simplified_lines([repaired[i].strip() for i in keep])
@@ -457,8 +489,11 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         _Line(i + 1, raws[i], repaired[i].strip(), simp) for i, simp in zip(keep, simplified, strict=True)
     ]
     for line, i in zip(lines, keep, strict=True):
+        line.in_main, line.after_media, preformatted = places[i]
         if chrome[i]:
             _set(line, "boilerplate", str(chrome[i]))
+        elif preformatted and line.in_main:
+            _set(line, "body", "preformatted")
         elif subheads[i] and is_subheading_text(line.key):
             _set(line, "body", "bold_subheading")
     titles = [t for t in (page_title, title_tag) if t]

@@ -26,6 +26,8 @@ class Block:
     in_main: bool = False
     tag: str = ""
     emphasised: bool = False
+    # An image, video or embed comes between the previous block and this one: where captions sit.
+    after_media: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ RULE_NAV_ELEMENT = "dom_nav_element"
 RULE_CHROME_CLASS = "dom_chrome_class"
 RULE_LINK_DENSE = "dom_link_dense"
 RULE_OUTSIDE_MAIN = "dom_outside_main"
+RULE_THREAD_REPLY = "dom_thread_reply"
 
 # --- tag sets (from the HTML living standard's content categories) ----------------------------
 # Never rendered as text: dropped with their whole subtree.
@@ -89,6 +92,8 @@ FORM_CONTROL_TAGS = frozenset({"select", "option", "optgroup", "textarea", "butt
 # Inline emphasis: a paragraph wholly in <strong>/<b> is how Chinese news editors mark a subheading
 # (on the dev pages, captions are plain or grey text, subheadings are bold).
 EMPHASIS_TAGS = frozenset({"strong", "b"})
+# What a caption describes: the block right after one of these is where a caption sits.
+MEDIA_TAGS = frozenset({"img", "picture", "video", "iframe", "embed", "object", "svg"})
 
 # --- chrome words in class/id ------------------------------------------------------------------
 # Tokens of class/id (split on -, _, spaces and camelCase) that name page chrome. The list is the
@@ -120,6 +125,11 @@ CLASS_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 CLOSING_DOCUMENT_TAG_RE = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 # Hidden by markup alone (no stylesheet evaluation): inline display:none / visibility:hidden.
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+# Marks that only a sentence has (not a colon: 字体： 放大 缩小 is a tool bar), looked for in the
+# block's last characters before an inline element and in the text right after it.
+RUNNING_TEXT_RE = re.compile(r"[，。！？；、,;]")
+RUNNING_TEXT_WINDOW = 40
 
 # Distinct class/id values remembered: a page has a few hundred, a site's pages share most of them.
 CHROME_VALUE_CACHE = 65536
@@ -167,6 +177,24 @@ MIN_HEADLINE_CHARS = 6
 # Below this much sentence punctuation there is no article to locate (an index or error page).
 MIN_MAIN_PUNCT = 3
 
+# Forum threads and blog comment lists (Discuz!, phpwind, Tianya, Tieba, Sina blog): posts are sibling
+# elements that share an id pattern (post_880001, post_880002) or a class (atl-item, l_post), each
+# with a header that gives the day and the time of day (发表于 2013-4-21 20:15:07, 时间：2012-06-18
+# 10:02:47). The first post is the article; the rest are replies. A news page's date line has a time
+# too, but once; a related-news list has a time per item but no first item with prose.
+POST_TIME_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}:\d{2}"
+)
+# A post header is a short line (Discuz's "发表于 2013-4-21 20:15:07 | 只看该作者" has 30 characters;
+# Tianya's joined header with 楼主, 时间, 点击 and 回复 has 45); a paragraph that mentions a time is not one.
+POST_HEADER_MAX_CHARS = 80
+# An article and one reply make a thread.
+MIN_THREAD_POSTS = 2
+# What tells a thread from a live blog or a list of dated items: the words forums and comment lists
+# put around posts (floor names 楼主/沙发/板凳/地板/N楼/N#, 发表于, 回复, 引用, 举报, 只看该作者).
+FORUM_WORD_RE = re.compile(r"楼主|沙发|板凳|地板|\d+\s*楼|\d+\s*#|发表于|回复|引用|举报|只看该作者")
+_DIGIT_RUN_RE = re.compile(r"\d+")
+
 
 @dataclass
 class _RawBlock:
@@ -181,6 +209,7 @@ class _RawBlock:
     tag: str
     # Wholly inside <strong>/<b>.
     emphasised: bool = False
+    after_media: bool = False
 
 
 def _normalise(text: str) -> str:
@@ -245,6 +274,7 @@ class _Walker:
         self._form_depth = 0
         self._pre_depth = 0
         self._article_depth = 0
+        self._media_pending = False
 
     def _flush(self) -> None:
         """Close the running block (if it has visible text)."""
@@ -264,8 +294,10 @@ class _Walker:
                     self._form_depth > 0,
                     tag if isinstance(tag, str) else "",
                     self._plain_chars == 0,
+                    self._media_pending,
                 )
             )
+            self._media_pending = False
         self._parts = []
         self._link_chars = 0
         self._plain_chars = 0
@@ -293,11 +325,25 @@ class _Walker:
         if not self._bold_depth:
             self._plain_chars += len(text.strip())
 
+    def _in_running_text(self, element: Any) -> bool:
+        """An inline element in the middle of a sentence: a word of it whatever its class says.
+
+        Mid-sentence: the block's text before it does not end a sentence, and a clause mark is near
+        (before it or right after). sina's stock-quote links (class="keyword") sit inside paragraphs;
+        a 分享 after 正文一句。 or beside 字体： 放大 缩小 (no clause mark) is a widget.
+        """
+        before = "".join(self._parts)[-RUNNING_TEXT_WINDOW:].rstrip()
+        if before and SENTENCE_END_RE.search(before[-1]):
+            return False
+        return bool(RUNNING_TEXT_RE.search(before) or RUNNING_TEXT_RE.search(element.tail or ""))
+
     def start(self, element: Any) -> None:
         """Enter an element: open a block boundary if it renders as a block or is chrome."""
         tag = element.tag if isinstance(element.tag, str) else ""
         tag = tag.lower()
         rule = _chrome_rule_of(element, tag, self._article_depth)
+        if rule == RULE_CHROME_CLASS and tag not in BLOCK_TAGS and self._in_running_text(element):
+            rule = None
         hidden = is_hidden(element)
         boundary = tag in BLOCK_TAGS or rule is not None or hidden
         if boundary:
@@ -318,6 +364,8 @@ class _Walker:
         self._frames.append((boundary, rule is not None, is_link, hidden, is_form, is_pre, is_article))
         if tag == "h1" and not hidden:
             self.h1_elements.append(element)
+        if tag in MEDIA_TAGS and self._hidden_depth == 0:
+            self._media_pending = True
         self._add(element.text)
 
     def end(self, element: Any) -> None:
@@ -581,15 +629,99 @@ def _outside_main_rule(block: _RawBlock) -> str | None:
     return RULE_OUTSIDE_MAIN
 
 
+def _sibling_keys(element: Any) -> list[str]:
+    """What a post shares with its sibling posts: its tag, alone or with an id pattern (post_#) or a class."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    keys = [tag]
+    ident = element.get("id") or ""
+    if _DIGIT_RUN_RE.search(ident):
+        keys.append(f"{tag}#{_DIGIT_RUN_RE.sub('0', ident)}")
+    keys.extend(f"{tag}.{token}" for token in (element.get("class") or "").split())
+    return keys
+
+
+def _is_post_header(text: str) -> bool:
+    """A short line with a day and a time of day (发表于 2013-4-21 20:15:07)."""
+    return len(text) <= POST_HEADER_MAX_CHARS and POST_TIME_RE.search(text) is not None
+
+
+def _post_groups(blocks: list[_RawBlock]) -> list[tuple[Any, str, list[Any]]]:
+    """(parent, key, posts): sibling elements alike by tag, id pattern or class, two or more of them
+    holding a post header (a day and a time of day)."""
+    groups: dict[tuple[int, str], tuple[Any, dict[int, Any]]] = {}
+    for block in blocks:
+        if block.owner is None or not _is_post_header(block.text):
+            continue
+        element = block.owner
+        while (parent := element.getparent()) is not None:
+            for key in _sibling_keys(element):
+                groups.setdefault((id(parent), key), (parent, {}))[1][id(element)] = element
+            element = parent
+    return [
+        (parent, key, list(posts.values()))
+        for (_, key), (parent, posts) in groups.items()
+        if len(posts) >= MIN_THREAD_POSTS
+    ]
+
+
+def _has_prose(text: str) -> bool:
+    """Article text: long and with a sentence end."""
+    return len(text) >= LONG_PARAGRAPH_CHARS and SENTENCE_END_RE.search(text) is not None
+
+
+def _alike(parent: Any, key: str) -> list[Any]:
+    """Every child of parent with the key, header or not (a thread's first post may have none)."""
+    return [child for child in parent if isinstance(child.tag, str) and key in _sibling_keys(child)]
+
+
+def _replies(blocks: list[_RawBlock], parent: Any, key: str, with_headers: list[Any]) -> list[Any]:
+    """The replies of one group, or none when it is not a thread or comment list.
+
+    Forum words must be in two or more posts. After an article (a blog post, a news report) every
+    member is a comment; otherwise the first member is the article (a thread's first post).
+    """
+    if sum(1 for post in with_headers if FORUM_WORD_RE.search(_text_content(post))) < MIN_THREAD_POSTS:
+        return []
+    posts = _alike(parent, key)
+    if _prose_before(blocks, posts[0]):
+        return posts
+    return posts[1:] if _has_prose(_text_content(posts[0])) else []
+
+
+def _prose_before(blocks: list[_RawBlock], element: Any) -> bool:
+    """Whether an article's worth of sentences comes before the element (what a comment list follows)."""
+    chars = 0
+    for block in blocks:
+        if block.owner is not None and _inside(block.owner, {id(element)}):
+            break
+        if not block.hidden and len(block.text) >= MIN_SCORED_CHARS and SENTENCE_END_RE.search(block.text):
+            chars += len(block.text)
+    return chars >= LONG_PARAGRAPH_CHARS
+
+
+def thread_replies(blocks: list[_RawBlock]) -> list[Any]:
+    """The reply elements of the page's largest forum thread or comment list.
+
+    Elements, not ids: lxml makes a new proxy (with a new id) for a node once nothing holds the old
+    one, so the caller keeps these alive while it compares ids.
+    """
+    found = [_replies(blocks, parent, key, posts) for parent, key, posts in _post_groups(blocks)]
+    return max(found, key=len, default=[])
+
+
 def _block_rules(blocks: list[_RawBlock]) -> tuple[list[str | None], list[bool], Any]:
     """Chrome rule and in-main flag per block, plus the chosen h1 element."""
     real = _real_chrome(blocks)
+    replies = thread_replies(blocks)
+    reply_ids = {id(element) for element in replies}
     rules: list[str | None] = []
     for block in blocks:
         if block.hidden:
             rules.append(RULE_HIDDEN)
         elif block.form:
             rules.append(RULE_FORM_CONTROL)
+        elif reply_ids and _inside(block.owner, reply_ids):
+            rules.append(RULE_THREAD_REPLY)
         else:
             rules.append(_chrome_rule(block, real))
     main = _main_elements(blocks, rules)
@@ -628,7 +760,7 @@ def _region(
 def _blocks_in_order(raw: list[_RawBlock], rules: list[str | None], in_main: list[bool]) -> Iterable[Block]:
     """Final public blocks."""
     for block, rule, main in zip(raw, rules, in_main, strict=True):
-        yield Block(block.text, rule, main, block.tag, main and block.emphasised)
+        yield Block(block.text, rule, main, block.tag, main and block.emphasised, block.after_media)
 
 
 def html_to_blocks(html: str) -> HtmlPage:
