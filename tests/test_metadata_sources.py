@@ -136,3 +136,54 @@ def test_each_value_says_where_it_came_from() -> None:
     assert clean_document(seed, "text").metadata.source == (
         "title=heading_above_meta,published_date=meta_line,source_outlet=meta_line"
     )
+
+
+def body_page(article_head: str, extra: str = "") -> str:
+    title = "全市新建五十所幼儿园"
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{article_head}"
+        f"{BODY}</article>{extra}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "date", "author"),
+    [
+        (  # schema.org microdata on ordinary elements
+            body_page(
+                '<span itemprop="datePublished" content="2023-08-01T09:00:00+08:00">8月1日</span>'
+                '<div itemprop="author" itemscope><span itemprop="name">王伟</span></div>'
+            ),
+            dt.date(2023, 8, 1),
+            "王伟",
+        ),
+        (  # an HTML5 <time> that says it is the publication time
+            body_page(
+                '<time pubdate datetime="2023-08-02">昨天</time>', '<time datetime="2023-09-30">评论</time>'
+            ),
+            dt.date(2023, 8, 2),
+            None,
+        ),
+        (  # the page's only <time>
+            body_page('<time class="date" datetime="2023-08-03T10:00">8月3日</time>'),
+            dt.date(2023, 8, 3),
+            None,
+        ),
+        (  # two <time> elements and neither says which is the article's: no date from them
+            body_page('<time datetime="2023-08-04">一</time>', '<time datetime="2023-08-05">二</time>'),
+            None,
+            None,
+        ),
+        (  # a microdata author that is a whole block of text is not a name
+            body_page(
+                '<div itemprop="author">本报记者在现场采访了多位家长和老师，大家都对新建幼儿园表示欢迎</div>'
+            ),
+            None,
+            None,
+        ),
+    ],
+    ids=["microdata", "time_pubdate", "only_time", "ambiguous_times", "author_block"],
+)
+def test_microdata_and_time_elements(html: str, date: dt.date | None, author: str | None) -> None:
+    metadata = clean_document(html, "html").metadata
+    assert (metadata.published_date, metadata.author) == (date, author)

@@ -72,6 +72,7 @@ _HTML_DATE_KEYS = (
     "firstpublishedtime",
     "date",
     "ptime",
+    "time_element",
     "datemodified",
     "dateupdate",
 )

@@ -472,6 +472,46 @@ def _json_ld(root: Any) -> dict[str, str]:
     return out
 
 
+# Microdata (schema.org itemprop on any element) and HTML5 <time>: the page's own date and author.
+_MICRODATA_DATES = ("datepublished", "datecreated", "datemodified")
+# A microdata author is a name or two; a longer text is a block that happens to carry the itemprop.
+MICRODATA_AUTHOR_MAX_CHARS = 40
+
+
+def _itemprop_value(element: Any) -> str:
+    """What a microdata property says: its content or datetime attribute, else its text."""
+    return _normalise(element.get("content") or element.get("datetime") or _text_content(element))
+
+
+def _microdata_author(element: Any) -> str | None:
+    """An itemprop=author element's name: its nested itemprop=name, else its own short text."""
+    named = [e for e in element.iter() if (e.get("itemprop") or "").lower() == "name"]
+    value = _itemprop_value(named[0]) if named else _itemprop_value(element)
+    return value if value and len(value) <= MICRODATA_AUTHOR_MAX_CHARS else None
+
+
+def _microdata(root: Any) -> dict[str, str]:
+    """datePublished / author from itemprop attributes outside <meta>, and the date of a <time>
+    element that says it is the publication time (pubdate) or is the page's only one."""
+    out: dict[str, str] = {}
+    for element in root.iterfind(".//*[@itemprop]"):
+        if element.tag == "meta":
+            continue
+        prop = (element.get("itemprop") or "").strip().lower()
+        if prop in _MICRODATA_DATES:
+            value = _itemprop_value(element)
+            if value:
+                out.setdefault(prop, value)
+        elif prop == "author" and (author := _microdata_author(element)):
+            out.setdefault("author", author)
+    times = [t for t in root.iter("time") if t.get("datetime")]
+    stated = [t for t in times if t.get("pubdate") is not None]
+    chosen = stated or (times if len(times) == 1 else [])
+    if chosen:
+        out.setdefault("time_element", _normalise(chosen[0].get("datetime")))
+    return out
+
+
 def _json_ld_items(data: object) -> list[dict[str, Any]]:
     """The article objects of a JSON-LD document (a list, an @graph, or one object)."""
     items = data if isinstance(data, list) else [data]
@@ -769,7 +809,8 @@ def html_to_blocks(html: str) -> HtmlPage:
     if root is None:
         return HtmlPage([])
     title_tag = _title_tag(root)
-    meta = {**_json_ld(root), **_meta_tags(root)}  # a <meta> tag wins over the same key in JSON-LD
+    # a <meta> tag wins over the same key in microdata, and microdata over JSON-LD
+    meta = {**_json_ld(root), **_microdata(root), **_meta_tags(root)}
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     walker = _Walker()
     walker.walk(root)
