@@ -109,10 +109,15 @@ def score(pages: list[Gold]) -> dict[str, Score]:
     for page in pages:
         day, author = ours(page)
         their_day, their_author = theirs_trafilatura(page.html)
-        if page.date is not None:
-            out["zhnews day"].add(day, page.date, page.name)
-            out["htmldate day"].add(theirs_htmldate(page.html), page.date, page.name)
-            out["trafilatura day"].add(their_day, page.date, page.name)
+        for key, got_day in (
+            ("zhnews day", day),
+            ("htmldate day", theirs_htmldate(page.html)),
+            ("trafilatura day", their_day),
+        ):
+            if page.date is None:
+                _none_expected(out[key], got_day, page.name, "no date")
+            else:
+                out[key].add(got_day, page.date, page.name)
         validated = valid_name(their_author)  # transforms.names on another extractor's values
         for key, got in (
             ("zhnews author", author),
@@ -120,19 +125,19 @@ def score(pages: list[Gold]) -> dict[str, Score]:
             ("trafilatura author, validated", validated),
         ):
             if page.author is None:
-                _no_author(out[key], got, page.name)
+                _none_expected(out[key], got, page.name, "no author")
             else:
                 out[key].add(got, page.author, page.name)
     return out
 
 
-def _no_author(s: Score, got: str | None, name: str) -> None:
-    """A page that credits nobody: NULL is right, any value wrong."""
+def _none_expected(s: Score, got: object, name: str, what: str) -> None:
+    """A page that gives no such value (no day, no author credit): NULL is right, any value wrong."""
     if got is None:
         s.right += 1
     else:
         s.wrong += 1
-        s.wrong_values.append(f"{name}: {got!r} (gold: no author)")
+        s.wrong_values.append(f"{name}: {got!r} (gold: {what})")
 
 
 def main() -> int:

@@ -187,3 +187,81 @@ def body_page(article_head: str, extra: str = "") -> str:
 def test_microdata_and_time_elements(html: str, date: dt.date | None, author: str | None) -> None:
     metadata = clean_document(html, "html").metadata
     assert (metadata.published_date, metadata.author) == (date, author)
+
+
+def head_page(head_line: str, extra: str = "") -> str:
+    title = "全市新建五十所幼儿园"
+    return (
+        f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{head_line}"
+        f"<div class='content'>{BODY}</div>{extra}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "date", "origin"),
+    [
+        (  # the date line under the headline sits in a share bar: still the article's date
+            head_page("<div class='share-bar'>2023-08-01 · 某某日报 <a>分享</a></div>"),
+            dt.date(2023, 8, 1),
+            "head_line",
+        ),
+        (  # an account name glued to the date (qq, toutiao) under the headline: a date line
+            head_page("<div class='author-info'>金融市场棱镜2019-09-23 07:48</div>"),
+            dt.date(2019, 9, 23),
+            "meta_line",
+        ),
+        (  # a keyed date line the markup put away from the headline (a footer-like info table)
+            head_page(
+                "", extra="<div class='footer-info'>发布日期：2019-09-23 14:34:05 所属分类： 头条</div>"
+            ),
+            dt.date(2019, 9, 23),
+            "keyed_date_line",
+        ),
+        (  # keyed date lines that disagree: the page does not say which is its own
+            head_page(
+                "",
+                extra="<div class='footer'>发布时间：2019-09-23</div>"
+                "<div class='footer'>发布时间：2019-09-24</div>",
+            ),
+            None,
+            "",
+        ),
+        (  # a date in a list below the article is a sidebar's, not the article's
+            head_page(
+                "", extra="<ul class='list'><li><a>往期回顾</a> 2019-05-05</li><li><a>更早</a></li></ul>"
+            ),
+            None,
+            "",
+        ),
+    ],
+    ids=[
+        "chrome_head_line",
+        "account_and_date",
+        "keyed_line",
+        "keyed_lines_disagree",
+        "sidebar_date_refused",
+    ],
+)
+def test_head_and_keyed_date_lines(html: str, date: dt.date | None, origin: str) -> None:
+    metadata = clean_document(html, "html").metadata
+    assert metadata.published_date == date
+    assert (f"published_date={origin}" in metadata.source) == bool(origin)
+
+
+def test_a_note_that_mentions_a_day_is_not_a_date_line() -> None:
+    note = "<p>（2007年6月29日第十届全国人民代表大会常务委员会第二十八次会议通过）</p>"
+    metadata = clean_document(head_page(note), "html").metadata
+    assert metadata.published_date is None
+
+
+def test_bare_names_after_a_date_are_all_kept() -> None:
+    assert parse_meta_line("2020-06-05 20:35 叨叨姐 胡一刀 李小飞刀").author == "叨叨姐 胡一刀 李小飞刀"
+    assert parse_meta_line("2019年10月23日 09:05 环球网").author is None
+
+
+def test_wechat_script_time_is_the_day_in_china_time() -> None:
+    # 1581517074 is 2020-02-12 22:17:54 in UTC+8 (14:17:54 UTC); the page itself shows only 昨天
+    html = head_page("<em id='publish_time'>昨天</em><script>var ct = \"1581517074\";</script>")
+    metadata = clean_document(html, "html").metadata
+    assert metadata.published_date == dt.date(2020, 2, 12)
+    assert "published_date=html_meta" in metadata.source

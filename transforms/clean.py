@@ -9,6 +9,7 @@ with the line.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +17,15 @@ from typing import TypeVar
 
 from transforms.chrome import chrome_reason, is_subheading_text
 from transforms.html import html_to_blocks
-from transforms.metadata import MetaFields, author_fields, is_meta_line, parse_date, parse_meta_line
+from transforms.metadata import (
+    META_MAX_CHARS,
+    OUTLET_MAX_CHARS,
+    MetaFields,
+    author_fields,
+    is_meta_line,
+    parse_date,
+    parse_meta_line,
+)
 from transforms.model import CleanDocument, InputFormat, Label, LabelledLine, Metadata, SideBlock
 from transforms.names import EDITOR_RULES, valid_name
 from transforms.pinyin import strip_annotations
@@ -31,6 +40,9 @@ TITLE_MAX_CHARS = 64
 # More short lines than this in a row between paragraphs are a block of links, not photo captions:
 # seed 004 has three captions in a row (a photo gallery), seed 001's link block has nine lines.
 MAX_CAPTION_RUN = 4
+# The article's head: the lines from its headline to its first paragraph, at most this many (the
+# DOM side's MAX_HEADLINE_GAP_BLOCKS: a headline further than that from the text is not its own).
+HEAD_MAX_LINES = 15
 # Blocks whose lines are the text itself, repeated or not (code listings in a tutorial).
 PREFORMATTED_TAGS = frozenset({"pre", "code", "listing", "plaintext"})
 
@@ -62,9 +74,10 @@ _TITLE_SEPARATOR = re.compile(r"\s*(?:_+|[|｜]|\s[-–—]+\s|-{2,}|—{2,}|(?<
 # Characters that may stand right beside the headline inside a <title>: separators, a space, brackets.
 _TITLE_EDGES = frozenset("-–—_|｜ ·•]】)）>›»")
 # Publication date keys first; a page that gives only its last update (an encyclopedia entry) is
-# dated by it.
+# dated by it. apub:time: Tencent news pages (qq.com).
 _HTML_DATE_KEYS = (
     "article:published_time",
+    "apub:time",
     "pubdate",
     "publishdate",
     "publish_date",
@@ -73,6 +86,7 @@ _HTML_DATE_KEYS = (
     "date",
     "ptime",
     "time_element",
+    "wechat:ct",
     "datemodified",
     "dateupdate",
 )
@@ -259,9 +273,23 @@ def _find_title(lines: list[_Line], first_para: int) -> tuple[int, str] | None:
     return None
 
 
+# The keys of a publication date line (not 更新时间: an update is not the publication).
+_DATE_KEY = re.compile(r"(?:发布|发表|发稿|出版)(?:时间|日期)\s*[:：]|^(?:时间|日期)\s*[:：]")
+# A day with its time of day, as date lines write them (2019-09-23 07:48, 2019年09月23日 07:48:01).
+_DATE_AND_TIME = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
 # A deck line says something: a line of digits and marks under the title is a counter or a card's
 # figure (a forum poster's 12 / 340 / 1052, a comment count), never a subtitle.
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def _is_date_line(key: str) -> bool:
+    """A date with a name beside it at most (金融市场棱镜2019-09-23 07:48, 2019-05-17 · 苏皖城市报道): a
+    line that says when, not a note that mentions a day ((2007年6月29日…会议通过))."""
+    if len(key) > META_MAX_CHARS or ends_sentence(key) or not parse_date(key):
+        return False
+    return len(_DATE_AND_TIME.sub("", key).strip(" ·|｜-—()（）[]【】")) <= OUTLET_MAX_CHARS
 
 
 def _label_head(lines: list[_Line], title_index: int | None, first_para: int) -> None:
@@ -277,6 +305,8 @@ def _label_head(lines: list[_Line], title_index: int | None, first_para: int) ->
             _set(line, "boilerplate", "page_header")
         elif not _LETTER.search(line.key):
             _set(line, "boilerplate", "head_number")
+        elif _is_date_line(line.key):
+            _set(line, "meta", "head_date_line")
         elif is_photo_credit(line.key):
             _set(line, "caption", "photo_credit")
         elif is_sentence_caption(line.key):
@@ -574,6 +604,50 @@ def _label_html_title(lines: list[_Line], page: _PageTitle) -> tuple[list[int], 
     return None
 
 
+def _keyed_date(lines: list[_Line]) -> dt.date | None:
+    """The day of the page's keyed date lines (发布日期：2019-09-23, 发布时间：…) wherever the markup put
+    them, when they all give the same day: a sidebar lists dates without a key, and a page whose
+    keyed lines disagree does not say which is its own."""
+    days = {
+        day
+        for line in lines
+        if line.label != "side" and _DATE_KEY.search(line.key) and is_meta_line(line.key)
+        for day in [parse_date(line.key)]
+        if day is not None
+    }
+    return days.pop() if len(days) == 1 else None
+
+
+def _head_date(lines: list[_Line], title_index: int | None) -> dt.date | None:
+    """The day a line of the article's head gives (2019-05-17 · 苏皖城市报道, 金融市场棱镜2019-09-23
+    07:48), whatever the markup around it said: the date line under a headline, never a sidebar's."""
+    if title_index is None:
+        return None
+    for line in lines[title_index + 1 : title_index + 1 + HEAD_MAX_LINES]:
+        if line.label == "body" and is_paragraph(line.key):
+            return None
+        if line.label != "side" and _is_date_line(line.key):
+            return parse_date(line.key)
+    return None
+
+
+def _published_date(
+    fields: MetaFields,
+    page_meta: MetaFields,
+    lines: list[_Line],
+    title_index: int | None,
+) -> tuple[dt.date | None, str]:
+    """The day from the page's meta lines, its markup, its head, then a keyed date line anywhere."""
+    found = _first(
+        (fields.published_date, "meta_line"),
+        (page_meta.published_date, "html_meta"),
+        (_head_date(lines, title_index), "head_line"),
+    )
+    if found[0] is None:
+        return _keyed_date(lines), "keyed_date_line"
+    return found
+
+
 def _first(*candidates: tuple[_T | None, str]) -> tuple[_T | None, str]:
     """The first candidate value that is set, with where it came from."""
     return next(((v, origin) for v, origin in candidates if v is not None), (None, ""))
@@ -615,9 +689,7 @@ def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
     # tags, JSON-LD); a credit only when it can be a name (transforms.names): NULL beats a wrong value
     picked = {
         "title": (meta.title, title_origin),
-        "published_date": _first(
-            (fields.published_date, "meta_line"), (page_meta.published_date, "html_meta")
-        ),
+        "published_date": _published_date(fields, page_meta, lines, title_index),
         "source_outlet": _first((fields.source_outlet, "meta_line"), (page_meta.source_outlet, "html_meta")),
         "author": _first(
             (valid_name(fields.author), "meta_line"), (valid_name(page_meta.author), "html_meta")

@@ -138,17 +138,24 @@ def _segments(line: str) -> list[tuple[str | None, str]]:
     return parts
 
 
+def _is_loose_name(token: str) -> bool:
+    """A bare token shaped like a person's name, not an outlet, a role or a forum's word."""
+    return bool(_NAME.match(token)) and not is_outlet_name(token) and name_problem(token) is None
+
+
 def _loose_name(tokens: list[str]) -> str | None:
-    """A bare name left over beside the fields (… 来源:中国经济网 苏兰): the author."""
-    for token in tokens:
-        token = _VALUE_TRIM.sub("", token)
-        if (
-            _NAME.match(token)
-            and not is_outlet_name(token)
-            and name_problem(token) is None  # 记者 is a role, 楼主 a forum's word: not names
-        ):
-            return token
-    return None
+    """The bare names left over beside the fields (… 来源:中国经济网 苏兰; 2020-06-05 20:35 叨叨姐
+    胡一刀 李小飞刀): the author, every name of the first run of them."""
+    trimmed = [_VALUE_TRIM.sub("", token) for token in tokens]
+    start = next((i for i, token in enumerate(trimmed) if _is_loose_name(token)), None)
+    if start is None:
+        return None
+    names = []
+    for token in trimmed[start:]:
+        if not _is_loose_name(token):
+            break
+        names.append(token)
+    return " ".join(names)
 
 
 def _loose_outlet(tokens: list[str]) -> str | None:
