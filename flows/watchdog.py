@@ -18,13 +18,13 @@ new child, 0.88 s in one that had built a shard before; a 20k run's shard phase 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import itertools
 import multiprocessing
 import multiprocessing.forkserver as forkserver
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -134,12 +134,33 @@ class _Worker:
             self.process.join()
 
 
+@contextlib.contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let a daemonic process (a Dask worker: its nanny starts it daemonic) start the watchdog's child.
+
+    multiprocessing refuses children to daemonic processes only so that they cannot outlive it; the
+    watchdog's child is daemonic itself, ends when its pipe closes (which the OS does when the worker
+    dies, however it dies) and is stopped by the worker otherwise. The flag is the one
+    multiprocessing's own check reads (BaseProcess.start), cleared for that one start.
+    """
+    config: dict[str, object] = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    if not config.get("daemon"):
+        yield
+        return
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        config["daemon"] = True
+
+
 def _start_worker() -> _Worker:
     """A new child from the forkserver, waiting for its first batch."""
     parent, child = _MP.Pipe(duplex=True)
     position: Position = _MP.RawValue(ctypes.c_int64, NOT_STARTED)
     process = _MP.Process(target=_serve_batches, args=(child, position), daemon=True)
-    process.start()
+    with _children_allowed():
+        process.start()
     child.close()
     return _Worker(process, parent, position)
 
@@ -224,8 +245,6 @@ def run_batch(
 
     fn must call progress(k) before item k and progress(len(items)) when the per-item work is done.
     """
-    if _MP.current_process().daemon:
-        return _run_inline(fn, items, context, seconds)
     if preload:
         _MP.set_forkserver_preload(list(preload))
     remaining = list(range(len(items)))
@@ -297,19 +316,3 @@ def _send_batch(batch: tuple[object, ...]) -> _Worker:
         worker = _start_worker()
         worker.conn.send(batch)
     return worker
-
-
-def _run_inline(
-    fn: BatchFn[Item, Context, Result], items: Sequence[Item], context: Context, seconds: float
-) -> BatchOutcome[Result]:
-    """In a daemonic process (a dask worker), which may not start children: overruns are found
-    after the fact and the batch is rerun without them, so they are rejected but not interrupted."""
-    marks: list[tuple[int, float]] = []
-    result = fn(items, context, lambda k: marks.append((k, time.monotonic())))
-    spans = itertools.pairwise(marks)
-    overruns = {k: end - start for (k, start), (_, end) in spans if end - start > seconds and k < len(items)}
-    if not overruns:
-        return BatchOutcome(result)
-    kept = [item for k, item in enumerate(items) if k not in overruns]
-    rerun = _run_inline(fn, kept, context, float("inf"))
-    return BatchOutcome(rerun.result, {k: TimedOut(s) for k, s in overruns.items()})

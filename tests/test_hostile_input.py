@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import multiprocessing
 import os
 import random
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, Any
 
 import duckdb
@@ -470,16 +470,45 @@ def test_without_prestart_a_child_serves_one_batch() -> None:
     assert not psutil.pid_exists(first) and not psutil.pid_exists(second)
 
 
-def test_batch_in_a_daemonic_process_checks_after_the_item(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where no child may be started (dask workers are daemonic), overruns are still rejections."""
-    import flows.watchdog
+def _batch_in_a_daemon(queue: multiprocessing.Queue[object]) -> None:
+    """run_batch from inside a daemonic process, its outcome (or error) put on the queue."""
+    try:
+        outcome = run_batch(hostile_batch, ["ok", "hang", "ok"], None, 0.5)
+        queue.put((outcome.result, {k: type(v).__name__ for k, v in outcome.failures.items()}))
+    except Exception as error:
+        queue.put(repr(error))
 
-    monkeypatch.setattr(flows.watchdog._MP, "current_process", lambda: SimpleNamespace(daemon=True))
-    outcome = run_batch(hostile_batch, ["ok", "slow", "ok"], None, 0.1)
-    assert outcome.result == ["OK", "OK"]
-    assert list(outcome.failures) == [1]
+
+def test_the_time_limit_interrupts_in_a_daemonic_process() -> None:
+    """Dask's nanny starts its workers daemonic: the watchdog's child still runs there, so a hanging
+    item is stopped (not waited for) and the batch goes on (issue 20)."""
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[object] = context.Queue()
+    daemon = context.Process(target=_batch_in_a_daemon, args=(queue,), daemon=True)
+    daemon.start()
+    try:
+        answer = queue.get(timeout=120)
+    finally:
+        daemon.join(10)
+    assert answer == (["OK", "OK"], {1: "TimedOut"})
+
+
+def test_the_time_limit_interrupts_on_a_dask_worker() -> None:
+    """The same on a real Dask worker process (a LocalCluster with its nanny), which keeps serving."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        daemonic = client.submit(lambda: multiprocessing.current_process().daemon).result(timeout=60)
+        future = client.submit(run_batch, hostile_batch, ["ok", "hang", "ok"], None, 0.5, pure=False)
+        outcome = future.result(timeout=120)
+        after = client.submit(run_batch, hostile_batch, ["ok"], None, 5.0, pure=False).result(timeout=60)
+    assert daemonic is True
+    assert (outcome.result, list(outcome.failures)) == (["OK", "OK"], [1])
     assert isinstance(outcome.failures[1], TimedOut)
-    assert outcome.failures[1].seconds >= 0.3
+    assert after.result == ["OK"]
 
 
 def test_scan_refuses_what_is_not_a_regular_file_inside_the_folder(tmp_path: Path) -> None:
