@@ -154,7 +154,7 @@ def server_env(base: Mapping[str, str]) -> dict[str, str]:
     return {**FAST_START_ENV, **base, **EPHEMERAL_SERVER_ENV}
 
 
-def server_command(port: int, app_dir: Path) -> list[str]:
+def server_command(port: int, app_dir: Path, host: str = SERVER_HOST) -> list[str]:
     """The uvicorn command of Prefect's SubprocessASGIServer."""
     return [
         sys.executable,
@@ -165,7 +165,7 @@ def server_command(port: int, app_dir: Path) -> list[str]:
         "--factory",
         "prefect.server.api.server:create_app",
         "--host",
-        SERVER_HOST,
+        host,
         "--port",
         str(port),
         "--log-level",
@@ -225,8 +225,9 @@ def parent_death_hook() -> Callable[[], None] | None:
 class TemporaryServer:
     """One temporary Prefect API server process; `start` returns at once, `wait_ready` blocks."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], host: str = SERVER_HOST) -> None:
         self._env = server_env(env)
+        self.host = host
         self._app_dir = prefect_app_dir()
         self._hook = parent_death_hook()
         self._process: subprocess.Popen[bytes] | None = None
@@ -236,7 +237,7 @@ class TemporaryServer:
 
     @property
     def api_url(self) -> str:
-        return f"http://{SERVER_HOST}:{self.port}/api"
+        return f"http://{self.host}:{self.port}/api"
 
     @property
     def pid(self) -> int | None:
@@ -245,10 +246,10 @@ class TemporaryServer:
     def start(self) -> TemporaryServer:
         """Launch the server process and a thread that waits for its health check."""
         self.attempts += 1
-        self.port = free_port()
+        self.port = free_port(self.host)
         self._ready = threading.Event()
         self._process = subprocess.Popen(
-            server_command(self.port, self._app_dir),
+            server_command(self.port, self._app_dir, self.host),
             env=self._env,
             stdin=subprocess.DEVNULL,
             # its own session: a Ctrl-C in the terminal interrupts the CLI, which records the
@@ -257,15 +258,15 @@ class TemporaryServer:
             preexec_fn=self._hook,  # safe: it calls prctl only, looked up before the fork
         )
         threading.Thread(
-            target=self._watch, args=(self._process, self.port, self._ready), daemon=True
+            target=self._watch, args=(self._process, self.port, self.host, self._ready), daemon=True
         ).start()
         return self
 
     @staticmethod
-    def _watch(process: subprocess.Popen[bytes], port: int, ready: threading.Event) -> None:
+    def _watch(process: subprocess.Popen[bytes], port: int, host: str, ready: threading.Event) -> None:
         """Poll the health check until it answers or the process exits."""
         while process.poll() is None:
-            if is_healthy(port):
+            if is_healthy(port, host):
                 break
             time.sleep(HEALTH_POLL_SECONDS)
         ready.set()
@@ -300,9 +301,11 @@ class TemporaryServer:
                 process.wait()
 
 
-def start_if_wanted(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> TemporaryServer | None:
-    """A started temporary server, or None when an API is (or may be) configured."""
+def start_if_wanted(
+    env: Mapping[str, str] | None = None, cwd: Path | None = None, host: str | None = None
+) -> TemporaryServer | None:
+    """A started temporary server (on host, else loopback), or None when an API is (or may be) configured."""
     env = os.environ if env is None else env
     if not own_server_wanted(env, cwd or Path.cwd()):
         return None
-    return TemporaryServer(env).start()
+    return TemporaryServer(env, host or SERVER_HOST).start()

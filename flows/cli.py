@@ -35,6 +35,7 @@ ENVIRONMENT_HELP = """environment:
   ZHNEWS_RUNNER         threads | processes | dask (the default of --runner)
   ZHNEWS_WORKERS        worker threads or processes (the default of --workers)
   ZHNEWS_DASK_ADDRESS   a Dask scheduler, tcp://host:port (the default of --dask-address)
+  ZHNEWS_API_HOST       the address of run's temporary Prefect server (the default of --api-host)
   ZHNEWS_DEV_PAGES      third-party dev pages for `make test-pages` and the benchmarks
   PREFECT_API_URL       a Prefect server to report to (else run starts a temporary one)
 """
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave files that older rules processed as they are (default: read them again)",
     )
     _add_runner_options(run)
+    run.add_argument(
+        "--api-host",
+        default=os.environ.get("ZHNEWS_API_HOST"),
+        help="address for the run's temporary Prefect server when Dask workers on other machines report "
+        "to it, e.g. this machine's LAN address ($ZHNEWS_API_HOST; default: 127.0.0.1)",
+    )
 
     query = sub.add_parser(
         "query",
@@ -206,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ.setdefault(key, value)
     from flows.apiserver import ServerStartError, start_if_wanted
 
-    server = start_if_wanted()  # the server's imports overlap ours from here on
+    server = start_if_wanted(host=args.api_host)  # the server's imports overlap ours from here on
     try:
         if server is not None:  # inside the try: a Ctrl-C as soon as the line is out stops the server
             _announce(server)
@@ -240,6 +247,7 @@ def _run(args: argparse.Namespace, server: TemporaryServer | None) -> int:
         return EXIT_BUSY
     from flows.runners import (
         RunnerChoiceError,
+        api_reachability_problem,
         choose_runner,
         make_task_runner,
         shared_api,
@@ -250,6 +258,10 @@ def _run(args: argparse.Namespace, server: TemporaryServer | None) -> int:
         choice = choose_runner(args.runner, args.dask_address, args.workers, os.environ)
     except RunnerChoiceError as error:
         print(f"zhnews: {error}", file=sys.stderr)
+        return 2
+    problem = api_reachability_problem(choice, server.api_url if server else _configured_api_url())
+    if problem:
+        print(f"zhnews: {problem}", file=sys.stderr)
         return 2
     if not uses_worker_processes(choice):
         from flows.shard import prestart_shard_workers
@@ -273,6 +285,13 @@ def _run(args: argparse.Namespace, server: TemporaryServer | None) -> int:
         return EXIT_BUSY
     print("\n".join(summary.lines()))
     return 0
+
+
+def _configured_api_url() -> str | None:
+    """The Prefect API URL the settings give (environment, .env, profile, toml), if any."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
 
 
 @contextlib.contextmanager

@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import ipaddress
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -139,6 +141,43 @@ def tasks_run_in_this_process() -> bool:
 def uses_worker_processes(choice: RunnerChoice) -> bool:
     """Runners whose tasks run in other processes, which need an API server they can reach."""
     return choice.name != "threads"
+
+
+# Host names that only this machine can reach.
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+
+
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: an address a process on another machine cannot reach."""
+    if not host:
+        return False
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def api_reachability_problem(choice: RunnerChoice, api_url: str | None) -> str | None:
+    """Why the workers of a Dask cluster on other machines could not report to the run's Prefect API
+    (a loopback address), or None when they can (or the cluster is this machine's own)."""
+    if choice.name != "dask" or not choice.dask_address:
+        return None
+    scheduler = urlsplit(choice.dask_address).hostname
+    if is_loopback(scheduler):
+        return None
+    api_host = urlsplit(api_url).hostname if api_url else None
+    if api_url and not is_loopback(api_host):
+        return None
+    where = f"the Prefect API at {api_url}" if api_url else "Prefect's ephemeral API inside this process"
+    return (
+        f"the Dask scheduler {choice.dask_address} is on another machine, "
+        f"and its workers cannot reach {where}: "
+        "set PREFECT_API_URL to a Prefect server they can reach, or pass --api-host with this machine's "
+        "address for the run's temporary server (the seeds and warehouse folders must be on a filesystem "
+        "every worker mounts at the same path)"
+    )
 
 
 @contextlib.contextmanager

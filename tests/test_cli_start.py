@@ -284,3 +284,27 @@ def test_entry_exits_as_usual_when_main_raises() -> None:
     assert done.stdout == "summary"
     assert "RuntimeError: run failed" in done.stderr
     assert done.stderr.endswith("drained\nteardown ran\n")
+
+
+def test_remote_dask_cluster_without_a_reachable_api_is_refused(tmp_path: Path) -> None:
+    """Workers on other machines cannot report to a loopback API: the run says so and does nothing."""
+    seeds = one_file_seeds(tmp_path)
+    warehouse = tmp_path / "wh"
+    args = ["run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--runner", "dask"]
+    done = run_zhnews([*args, "--dask-address", "tcp://10.0.0.5:8786"], own_server_env(tmp_path))
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output[-3000:]
+    assert "the Dask scheduler tcp://10.0.0.5:8786 is on another machine" in output
+    assert "--api-host" in output
+    assert_gone(*announced(output))
+    assert not (warehouse / "catalog.duckdb").exists()
+
+
+def test_api_host_binds_the_temporary_server_there(tmp_path: Path) -> None:
+    """--api-host names the address of the run's temporary server (here another loopback address)."""
+    seeds = one_file_seeds(tmp_path)
+    args = ["run", "--seeds", str(seeds), "--warehouse", str(tmp_path / "wh"), "--api-host", "127.0.0.2"]
+    done = run_zhnews(args, own_server_env(tmp_path))
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "starting a temporary Prefect server on http://127.0.0.2:" in output

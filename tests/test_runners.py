@@ -20,6 +20,7 @@ from flows.runners import (
     RunnerChoice,
     RunnerChoiceError,
     adopt_shard,
+    api_reachability_problem,
     choose_runner,
     make_task_runner,
     shard_cache_key,
@@ -378,3 +379,25 @@ def test_failed_run_is_retried_without_recomputing_shards(
     finally:
         con.close()
     assert run_ids == [(retried.run_id,)]
+
+
+@pytest.mark.parametrize(
+    ("choice", "api_url", "refused"),
+    [
+        (RunnerChoice("dask", "tcp://10.0.0.5:8786"), None, True),  # ephemeral API in the flow process
+        (RunnerChoice("dask", "tcp://10.0.0.5:8786"), "http://127.0.0.1:4200/api", True),
+        (RunnerChoice("dask", "tcp://scheduler.lan:8786"), "http://localhost:4200/api", True),
+        (RunnerChoice("dask", "tcp://10.0.0.5:8786"), "http://10.0.0.2:4200/api", False),
+        (RunnerChoice("dask", "tcp://127.0.0.1:8786"), "http://127.0.0.1:4200/api", False),  # one machine
+        (RunnerChoice("dask", "tcp://localhost:8786"), None, False),
+        (RunnerChoice("dask", None, 2), None, False),  # a local cluster of this run's own
+        (RunnerChoice("processes"), None, False),
+    ],
+)
+def test_remote_dask_workers_need_an_api_they_can_reach(
+    choice: RunnerChoice, api_url: str | None, refused: bool
+) -> None:
+    problem = api_reachability_problem(choice, api_url)
+    assert (problem is not None) == refused
+    if problem:
+        assert choice.dask_address in problem and "--api-host" in problem and "PREFECT_API_URL" in problem
