@@ -400,4 +400,6 @@ def test_remote_dask_workers_need_an_api_they_can_reach(
     problem = api_reachability_problem(choice, api_url)
     assert (problem is not None) == refused
     if problem:
-        assert choice.dask_address in problem and "--api-host" in problem and "PREFECT_API_URL" in problem
+        assert (
+            str(choice.dask_address) in problem and "--api-host" in problem and "PREFECT_API_URL" in problem
+        )
