@@ -44,6 +44,7 @@ from warehouse.report import (
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
 MANIFEST = "report-manifest.json"
+TEMP_PREFIX = ".partial-"  # a page being written; renamed over the page when complete
 MANIFEST_FORMAT = 1  # raised when the manifest's layout changes (an older one is then ignored)
 # Rows per list page: 200 rows of a document list are ~120 KB of HTML, quick to open, and 100k
 # documents make 500 pages.
@@ -92,6 +93,11 @@ def event_href(event_id: str) -> str:
 def list_href(kind: str, number: int) -> str:
     """A list page's path (documents-0001.html, ...): numbered from 1."""
     return f"{kind}-{number:04d}.html"
+
+
+def list_page_count(rows: int) -> int:
+    """How many list pages `rows` rows make (at least one)."""
+    return max(1, math.ceil(rows / PAGE_ROWS))
 
 
 def inside(out: Path, relative: str) -> Path:
@@ -202,7 +208,7 @@ def _read_manifest(out: Path) -> dict[str, str]:
 def _write_atomic(path: Path, text: str) -> None:
     """Write a file so that a reader sees the old page or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".html")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".html")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -236,7 +242,10 @@ class _Site:
         """Remove the files of the last report this one did not make, write the manifest; how many went."""
         removed = 0
         for name in sorted(set(self.old) - set(self.new)):
-            target = inside(self.out, name)
+            try:
+                target = inside(self.out, name)
+            except ValueError:
+                continue  # a manifest edited by hand: what it names outside the folder is left alone
             if target.is_file():
                 target.unlink()
                 removed += 1
@@ -271,6 +280,8 @@ def _open_folder(out: Path) -> dict[str, str]:
             f"{out} holds files and no {MANIFEST}: give an empty or new folder, or an earlier report's"
         )
     out.mkdir(parents=True, exist_ok=True)
+    for partial_page in [*out.glob(f"{TEMP_PREFIX}*.html"), *out.glob(f"*/{TEMP_PREFIX}*.html")]:
+        partial_page.unlink()  # left by a report that was killed while writing it
     return _read_manifest(out)
 
 
@@ -354,8 +365,3 @@ def build_report(warehouse: Path, out: Path) -> ReportSummary:
         unchanged=site.kept,
         removed=removed,
     )
-
-
-def list_page_count(rows: int) -> int:
-    """How many list pages `rows` rows make (at least one)."""
-    return max(1, math.ceil(rows / PAGE_ROWS))

@@ -24,6 +24,7 @@ from flows.report import (
     MANIFEST,
     PAGE_ROWS,
     SLUG_CHARS,
+    TEMP_PREFIX,
     Pager,
     ReportFolderError,
     _Site,
@@ -382,6 +383,23 @@ def test_only_pages_whose_data_changed_are_written_again(tmp_path: Path) -> None
         "events-0001.html",
     }
     assert third.written == len(new) + len(rewritten)
+
+
+def test_a_hand_edited_manifest_removes_nothing_outside_and_half_written_pages_go(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    build_report(warehouse, out)
+    outside = tmp_path / "outside.html"
+    outside.write_text("keep", encoding="utf-8")
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"]["../outside.html"] = "0" * 64
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    (out / "doc" / f"{TEMP_PREFIX}abc.html").write_text("<p>half", encoding="utf-8")
+    again = build_report(warehouse, out)
+    assert (again.written, again.removed) == (0, 0)
+    assert outside.read_text(encoding="utf-8") == "keep"
+    assert not (out / "doc" / f"{TEMP_PREFIX}abc.html").exists()
 
 
 def test_a_folder_that_is_not_a_report_is_refused(warehouse: Path, tmp_path: Path) -> None:
