@@ -55,6 +55,7 @@ class ReportMeasure:
     removed: int
 
     def line(self, name: str) -> str:
+        """One printed line of figures."""
         return (
             f"{name:<14} {self.seconds:6.1f} s  peak RSS {mib(self.peak_rss):>9}  "
             f"{self.written:,} written, {self.unchanged:,} unchanged, {self.removed:,} removed"
@@ -88,6 +89,7 @@ def time_report(warehouse: Path, out: Path, timeout: float) -> ReportMeasure:
 
 
 def folder_bytes(folder: Path) -> int:
+    """Bytes of every file under folder (the site's size on disk, before block rounding)."""
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 

@@ -45,6 +45,9 @@ from warehouse.report import (
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
 MANIFEST = "report-manifest.json"
 TEMP_PREFIX = ".partial-"  # a page being written; renamed over the page when complete
+# Pages and manifest readable by all who can read the folder (mkstemp would leave them 0600, so a
+# report copied to a shared folder or a web server's would not open for anyone else).
+PAGE_MODE = 0o644
 MANIFEST_FORMAT = 1  # raised when the manifest's layout changes (an older one is then ignored)
 # Rows per list page: 200 rows of a document list are ~120 KB of HTML, quick to open, and 100k
 # documents make 500 pages.
@@ -120,10 +123,12 @@ class Pager:
 
     @property
     def previous(self) -> str | None:
+        """The page before this one (None on the first)."""
         return list_href(self.kind, self.number - 1) if self.number > 1 else None
 
     @property
     def next(self) -> str | None:
+        """The page after this one (None on the last)."""
         return list_href(self.kind, self.number + 1) if self.number < self.total else None
 
     def window(self) -> list[tuple[int, str]]:
@@ -210,6 +215,7 @@ def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".html")
     try:
+        os.fchmod(fd, PAGE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -268,6 +274,7 @@ class ReportSummary:
 
     @property
     def index(self) -> Path:
+        """The page to open first: the run summary."""
         return self.out / "index.html"
 
 

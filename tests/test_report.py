@@ -297,6 +297,7 @@ def test_the_site_has_a_page_for_every_document_event_and_list(site: Path, wareh
     }
     manifest = json.loads((site / MANIFEST).read_text(encoding="utf-8"))
     assert set(manifest["files"]) == names
+    assert {(p.stat().st_mode & 0o777) for p in [*_pages(site), site / MANIFEST]} == {0o644}
 
 
 def test_no_page_carries_markup_from_the_pages_it_shows(site: Path) -> None:

@@ -243,10 +243,12 @@ def _rows(
 
 
 def _counts(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Count, ...]:
+    """(name, count) rows of a GROUP BY as the summary lists them."""
     return tuple(Count(str(name), int(n)) for name, n in con.execute(sql).fetchall())
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """One figure (0 where the table is empty and the aggregate NULL)."""
     row = con.execute(sql).fetchone()
     return int(row[0] or 0) if row else 0
 
@@ -344,6 +346,7 @@ order by d.doc_id
 
 
 def _meta(r: dict[str, Any]) -> DocumentMeta:
+    """A documents row as the list and the page show it (dates as ISO days, flags as a tuple)."""
     return DocumentMeta(
         doc_id=str(r["doc_id"]),
         source_path=str(r["source_path"]),
