@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test test-pages lint bench clean-warehouse
+.PHONY: setup run test test-pages test-browser lint bench clean-warehouse
 
 setup: $(VENV)/.synced
 
@@ -44,8 +44,13 @@ test: lint
 test-pages: setup
 	$(BIN)/pytest tests_pages
 
+# The review site loaded in a real browser: Debian's chromium (.ci/run installs it when absent; or
+# ZHNEWS_CHROMIUM=PATH). Without it the target fails with a usage error (it never skips).
+test-browser: setup
+	$(BIN)/pytest tests_browser
+
 bench: setup
 	$(BIN)/python -m benchmarks
 
 clean-warehouse:
-	rm -rf warehouse/versions warehouse/staging warehouse/current warehouse/catalog.duckdb warehouse/run.lock warehouse/.cache warehouse/.prefect
+	rm -rf warehouse/versions warehouse/staging warehouse/current warehouse/catalog.duckdb warehouse/run.lock warehouse/.cache warehouse/.prefect warehouse/review

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 import pyarrow as pa
+
+from flows.report import default_report_dir
 
 if TYPE_CHECKING:
     from flows.process import RunSummary
@@ -34,6 +37,7 @@ def summary_markdown(summary: RunSummary, warehouse: str) -> str:
         ("overlap pairs", summary.overlaps),
     ]
     table = "\n".join(f"| {name} | {value:,} |" for name, value in rows)
+    index = (default_report_dir(Path(warehouse)) / "index.html").resolve()
     return f"""# zhnews run {summary.run_id}
 
 Rules version `{summary.rules_version}`, warehouse `{warehouse}`.
@@ -44,6 +48,9 @@ Rules version `{summary.rules_version}`, warehouse `{warehouse}`.
 
 Look further: `zhnews status --warehouse {warehouse}`, `zhnews query --warehouse {warehouse}
 "select reason, count(*) from rejected_files group by 1"`, `zhnews export --warehouse {warehouse} --out DIR`.
+
+Review site: [{index}]({index.as_uri()}) (every document's lines and labels, the events' reports side by
+side), written or brought up to date by `zhnews report --warehouse {warehouse}`.
 """
 
 

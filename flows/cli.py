@@ -1,4 +1,4 @@
-"""The `zhnews` command line: run, query, serve, clean."""
+"""The `zhnews` command line: run, query, serve, clean, export, status, report."""
 
 from __future__ import annotations
 
@@ -168,6 +168,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--canonical-only", action="store_true", help="one report per event: its most complete one"
+    )
+
+    report = sub.add_parser(
+        "report",
+        help="write the last run as a static HTML review site (opens from disk)",
+        description="A review site of the last complete run: the run summary, a paged document list, a "
+        "page per document (every input line with its label and rule, side texts, pinyin repairs) and a "
+        "page per event with more than one report (the reports side by side, shared passages marked). "
+        "Run again, it rewrites only the pages whose data changed. Pages run no script and load nothing.",
+        epilog="example: zhnews report --warehouse /data/wh --out /data/review && "
+        "xdg-open /data/review/index.html",
+        formatter_class=raw,
+    )
+    report.add_argument("--warehouse", type=Path, default=_default("warehouse"), help=WAREHOUSE_HELP)
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the site's folder: new, empty or an earlier report's (default: WAREHOUSE/review)",
     )
 
     clean = sub.add_parser(
@@ -419,6 +438,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the review site and say where it is."""
+    import duckdb
+
+    from flows.report import ReportFolderError, build_report, default_report_dir
+
+    out = args.out if args.out is not None else default_report_dir(args.warehouse)
+    try:
+        done = build_report(args.warehouse, out)
+    except (FileNotFoundError, ReportFolderError, duckdb.Error) as error:
+        print(f"zhnews: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"report of run {done.run_id}: {done.documents} documents, {done.events} multi-report events; "
+        f"{done.written} pages written, {done.unchanged} unchanged, {done.removed} removed"
+    )
+    print(f"open {done.index.resolve().as_uri()}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the warehouse's state: last run, rules versions, stale files, lock holder."""
     from flows.runners import code_version
@@ -451,6 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": cmd_serve,
         "export": cmd_export,
         "status": cmd_status,
+        "report": cmd_report,
     }
     return handlers[args.command](args)
 

@@ -58,6 +58,8 @@ def test_a_run_publishes_its_summary_rejections_and_progress(tmp_path: Path) -> 
     summary = by_type["markdown"]
     assert summary.key == SUMMARY_KEY
     assert "| files new | 6 |" in summary.data and "| documents | 5 |" in summary.data
+    index = (tmp_path / "wh" / "review" / "index.html").resolve()
+    assert f"Review site: [{index}]({index.as_uri()})" in summary.data
     table = by_type["table"]
     assert table.key == REJECTED_KEY
     assert '"reason": "binary_content"' in table.data and '"files": 1' in table.data

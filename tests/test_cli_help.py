@@ -24,7 +24,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_every_option_of_every_command_says_what_it_is() -> None:
     commands = subcommands()
-    assert set(commands) == {"run", "query", "serve", "clean", "export", "status"}
+    assert set(commands) == {"run", "query", "serve", "clean", "export", "status", "report"}
     missing = [
         f"{name} {'/'.join(action.option_strings) or action.dest}"
         for name, sub in commands.items()
@@ -34,7 +34,7 @@ def test_every_option_of_every_command_says_what_it_is() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("command", ["run", "query", "serve", "clean", "export", "status"])
+@pytest.mark.parametrize("command", ["run", "query", "serve", "clean", "export", "status", "report"])
 def test_every_command_has_an_example(command: str) -> None:
     assert "example" in (subcommands()[command].epilog or "")
 
