@@ -34,7 +34,7 @@ from flows.shard import (
 )
 from warehouse.catalog import ensure_catalog
 from warehouse.corpus import CorpusStep, corpus_step, part_rows
-from warehouse.matching import EVENT_REPORTS_SQL, MatchResult, match_corpus
+from warehouse.match import MatchConfig, MatchResult, match_corpus
 from warehouse.schema import FILES, PER_DOCUMENT, REJECTED_FILES, RUNS
 from warehouse.store import Warehouse
 
@@ -152,7 +152,12 @@ def corpus_task(
 
 @task(name="match-corpus", cache_policy=NO_CACHE)
 def match_task(
-    warehouse: Warehouse, version: Path, new_doc_ids: pa.Array, previous_pairs: pa.Table, staging: Path
+    warehouse: Warehouse,
+    version: Path,
+    new_doc_ids: pa.Array,
+    previous_pairs: pa.Table,
+    staging: Path,
+    config: MatchConfig,
 ) -> MatchResult:
     """The one cross-document step, over the new version's passage index."""
     documents = pa.concat_tables(
@@ -174,19 +179,15 @@ def match_task(
         previous_events,
         previous_links,
         temp_dir=staging / "duckdb-tmp",
+        config=config,
     )
 
 
 @task(name="commit-version", retries=0, cache_policy=NO_CACHE)
-def commit_task(
-    warehouse: Warehouse,
-    version: Path,
-    whole: dict[str, pa.Table],
-    extra_views: dict[str, str],
-) -> None:
+def commit_task(warehouse: Warehouse, version: Path, whole: dict[str, pa.Table]) -> None:
     """Write the whole tables, switch `current` to the new version, refresh the catalog."""
     warehouse.publish(version, whole)
-    ensure_catalog(warehouse.root, extra_views)
+    ensure_catalog(warehouse.root)
 
 
 def _manifest_and_rejections(
@@ -327,6 +328,7 @@ def process_seeds(
     logger = get_run_logger()
     store = Warehouse(Path(warehouse))
     limits = Limits(max_file_bytes, max_doc_seconds)
+    match_config = MatchConfig()
     started = dt.datetime.now(dt.UTC)
     with store.lock(wait_seconds):
         if tasks_run_in_this_process():
@@ -397,7 +399,7 @@ def process_seeds(
         pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
         old_pairs = _pairs_without(store.read("doc_pairs"), reprocessed)
         if len(processed) or removed:
-            match = match_task(store, version, processed, old_pairs, staging)
+            match = match_task(store, version, processed, old_pairs, staging, match_config)
         else:  # no document came or went: pairs, events and links stay (an hourly run with nothing
             # new read every document's size and rebuilt every event: ~5 s at 1M documents)
             match = MatchResult(old_pairs, store.read("events"), store.read("passage_links"))
@@ -425,17 +427,12 @@ def process_seeds(
             "events": match.events,
             "passage_links": match.passage_links,
         }
-        commit_task(store, version, whole, extra_views())
+        commit_task(store, version, whole)
         publish_run(summary, rejected, str(store.root))
         clear_shard_cache(store.root)
         for line in summary.lines():
             logger.info(line)
         return summary
-
-
-def extra_views() -> dict[str, str]:
-    """Catalog views defined over other views (the matching step's event_reports)."""
-    return {"event_reports": EVENT_REPORTS_SQL}
 
 
 def _run_row(summary: RunSummary, started: dt.datetime) -> pa.Table:
