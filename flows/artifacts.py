@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from flows.process import RunSummary
+from warehouse.bookkeeping import RunSummary
 
 SUMMARY_KEY = "zhnews-run-summary"
 REJECTED_KEY = "zhnews-rejected-files"
