@@ -1,7 +1,8 @@
 """Every threshold and budget of the match step, in one frozen dataclass the stages are given.
 
-The measurements behind each default are in BENCHMARKS.md ("Match step: where the thresholds come
-from"); a test that needs another value passes its own MatchConfig (dataclasses.replace).
+The measurements behind each default are in BENCHMARKS.md ("History: where the match step's
+thresholds come from"); a test that needs another value passes its own MatchConfig
+(dataclasses.replace).
 """
 
 from __future__ import annotations
