@@ -40,7 +40,7 @@ from flows.scan import SeedFile
 from flows.shard import Cleaned, Limits, ShardJob, clean_file, cycle_collection_paused
 from transforms.decode import Decoded, decode_bytes, sniff_format
 from transforms.overlap import passage_rows_batch
-from warehouse.matching import match_corpus
+from warehouse.match import match_corpus
 
 TARGET_RATIO = 4.0  # the target for the whole run against OpenCC alone
 DEFAULT_DOCS = 3000  # enough files for a stable per-document figure (shard_profile's default too)

@@ -3,15 +3,16 @@
 A cold match: every document of the version is new, nothing carried over (what a first run does);
 with --new N only every (documents / N)-th document is new (the incremental path: band hashes kept
 to the buckets of new documents), still without previous tables.
-Each phase (a module-level function of the matching module that match_corpus calls) is wrapped to
-add up its CPU time (time.process_time: the process's threads, DuckDB's included; wall time swings
-with the other jobs of the shared machine). Prints the phases, the counts of MatchStats and an md5
-of each result table, so two implementations can be compared for identical results in one session:
---impl loads the matching module from another file (e.g. `git show REV:warehouse/matching.py >
-/tmp/matching_old.py`), and --rounds alternates the given implementations.
+Each phase (a function of the match package's stage modules, or of an older single matching module,
+that match_corpus calls) is wrapped to add up its CPU time (time.process_time: the process's
+threads, DuckDB's included; wall time swings with the other jobs of the shared machine). Prints the
+phases, the counts of MatchStats and an md5 of each result table, so two implementations can be
+compared for identical results in one session: --impl loads an older single-file matching module
+(e.g. `git show 23173d1:warehouse/matching.py > /tmp/matching_old.py`), `--impl package` is the
+current warehouse.match, and --rounds alternates the given implementations.
 
 Run: .venv/bin/python -m benchmarks.match_profile --warehouse /tmp/zhnews-bench/wh-memory-10000
-         [--impl /tmp/matching_old.py --impl warehouse/matching.py] [--rounds 1] [--profile]
+         [--impl /tmp/matching_old.py --impl package] [--rounds 1] [--profile]
          [--from-cache] (a warehouse whose run failed in the match step: its cached shards)
 """
 
@@ -21,6 +22,7 @@ import argparse
 import cProfile
 import functools
 import hashlib
+import importlib
 import importlib.util
 import io
 import pstats
@@ -30,6 +32,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -37,9 +40,23 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# Functions of the matching module timed as phases when the module has them (the current code and
-# earlier versions; nested calls count in both the caller and the callee).
+# Functions timed as phases where a module has them (the stage modules of warehouse.match, and the
+# names of the older single module; nested calls count in both the caller and the callee).
 PHASES = (
+    # warehouse.match
+    "find_candidates",
+    "define_sources",
+    "collect_bands",
+    "same_passages",
+    "candidate_pairs",
+    "passage_df",
+    "_load_passages",
+    "passage_matches",
+    "judge",
+    "judge_pairs",
+    "events_of",
+    "passage_links",
+    # the single matching module (before session 9)
     "_define_sources",
     "_collect_bands",
     "_same_passages",
@@ -48,25 +65,48 @@ PHASES = (
     "_df_from_hot",
     "_df_from_band_rows",
     "_verify",
-    "_load_passages",
     "_judge_batch",
     "judge_pair",
     "build_events",
     "build_passage_links",
 )
+# The modules of the current package whose functions are timed (a name imported into step.py is
+# timed there, where match_corpus looks it up).
+PACKAGE_MODULES = (
+    "warehouse.match.step",
+    "warehouse.match.candidates",
+    "warehouse.match.verify",
+    "warehouse.match.verdict",
+    "warehouse.match.events",
+    "warehouse.match.passages",
+)
 DEFAULT_TOP = 25
 
 
-def load_impl(path: Path) -> ModuleType:
-    """The matching module from a file, under its own name (two versions can live in one process)."""
+@dataclass(frozen=True)
+class Impl:
+    """An implementation of the match step: where match_corpus is, and the modules whose phases are timed."""
+
+    label: str
+    entry: ModuleType  # has match_corpus
+    modules: tuple[ModuleType, ...]
+
+
+def load_impl(spec: str) -> Impl:
+    """`package`: the current warehouse.match; else an older single matching module from a file, under
+    its own name (two versions can live in one process)."""
+    if spec == "package":
+        modules = tuple(importlib.import_module(m) for m in PACKAGE_MODULES)
+        return Impl("warehouse.match", modules[0], modules)
+    path = Path(spec)
     name = f"matching_impl_{hashlib.md5(str(path.resolve()).encode()).hexdigest()[:8]}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
+    loader = importlib.util.spec_from_file_location(name, path)
+    if loader is None or loader.loader is None:
         raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
+    module = importlib.util.module_from_spec(loader)
     sys.modules[name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
+    loader.loader.exec_module(module)
+    return Impl(str(path), module, (module,))
 
 
 def inputs(warehouse: Path, from_cache: bool = False) -> tuple[list[Path], pa.Table]:
@@ -108,13 +148,13 @@ def _timed(fn: Callable[..., Any], totals: dict[str, float], counts: dict[str, i
 
 
 def run_once(
-    module: ModuleType, files: list[Path], documents: pa.Table, new: pa.Array, profile: bool, top: int
+    impl: Impl, files: list[Path], documents: pa.Table, new: pa.Array, profile: bool, top: int
 ) -> None:
     """One match with every phase timed; prints the phases, counts and result md5s."""
     totals: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
-    originals = {name: getattr(module, name) for name in PHASES if hasattr(module, name)}
-    for name, fn in originals.items():
+    originals = [(m, name, getattr(m, name)) for m in impl.modules for name in PHASES if hasattr(m, name)]
+    for module, name, fn in originals:
         setattr(module, name, _timed(fn, totals, counts))
     profiler = cProfile.Profile() if profile else None
     try:
@@ -123,17 +163,17 @@ def run_once(
             wall = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
-            result = module.match_corpus(files, documents, new, None, temp_dir=Path(tmp) / "duckdb")
+            result = impl.entry.match_corpus(files, documents, new, None, temp_dir=Path(tmp) / "duckdb")
             if profiler is not None:
                 profiler.disable()
             total = time.process_time() - started
             wall = time.perf_counter() - wall
     finally:
-        for name, fn in originals.items():
+        for module, name, fn in originals:
             setattr(module, name, fn)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kB
     print(
-        f"impl {module.__file__}: match_corpus {total:.2f} CPU s ({wall:.2f} s wall), "
+        f"impl {impl.label}: match_corpus {total:.2f} CPU s ({wall:.2f} s wall), "
         f"peak RSS of the process so far {peak / 2**20:,.0f} MiB"
     )
     for name in PHASES:
@@ -153,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--warehouse", type=Path, required=True)
-    parser.add_argument("--impl", type=Path, action="append", help="matching module file (repeatable)")
+    parser.add_argument(
+        "--impl", action="append", help="`package` or an older matching module's file (repeatable)"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="runs of each implementation, alternating")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
     parser.add_argument(
@@ -164,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "--from-cache", action="store_true", help="the shards a failed run left in the shard cache"
     )
     args = parser.parse_args(argv)
-    impls = [load_impl(p) for p in args.impl] if args.impl else [load_impl(Path("warehouse/matching.py"))]
+    impls = [load_impl(p) for p in args.impl or ["package"]]
     files, documents = inputs(args.warehouse, args.from_cache)
     ids = documents.column("doc_id").combine_chunks()
     new = (
@@ -172,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{args.warehouse}: {documents.num_rows} documents ({len(new)} new), {len(files)} passage files")
     for _ in range(args.rounds):
-        for module in impls:
-            run_once(module, files, documents, new, args.profile, args.top)
+        for impl in impls:
+            run_once(impl, files, documents, new, args.profile, args.top)
     return 0
 
 

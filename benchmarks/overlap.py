@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.planted import generate
 from transforms.overlap import SHINGLE_CHARS, normalise, passage_rows, passage_rows_batch
-from warehouse.matching import MatchResult, match_corpus
+from warehouse.match import MatchResult, match_corpus
 
 SHARD_DOCS = 2000  # documents per passage_index file, like the flow's shards
 BASELINE_THRESHOLD = 0.3  # datasketch's Jaccard threshold; lower only adds false positives

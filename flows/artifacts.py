@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 import pyarrow as pa
 
 from flows.report import default_report_dir
-
-if TYPE_CHECKING:
-    from flows.process import RunSummary
+from warehouse.bookkeeping import RunSummary
 
 SUMMARY_KEY = "zhnews-run-summary"
 REJECTED_KEY = "zhnews-rejected-files"

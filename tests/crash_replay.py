@@ -77,7 +77,7 @@ def _commit(spec: dict[str, Any], root: Path, run_id: str) -> None:
     swap = Replacements(replaced, spec["replaced_parts"])
     version = store.build_version(run_id, staged, rewrite, spec["removed"], swap)
     store.publish(version, whole)
-    ensure_catalog(store.root, spec["extra_views"])
+    ensure_catalog(store.root)
 
 
 def _crash_child(spec: dict[str, Any], n: int) -> None:
@@ -85,7 +85,7 @@ def _crash_child(spec: dict[str, Any], n: int) -> None:
 
     target = Path(spec["out"]) / f"kill_{n:03d}"
     shutil.copytree(spec["before"], target, symlinks=True)
-    ensure_catalog(target, spec["extra_views"])  # the copy's views read the copy
+    ensure_catalog(target)  # the copy's views read the copy
     counter = [0]
     _arm(n, counter)
     _commit(spec, target, spec["run_id"])

@@ -24,7 +24,7 @@ from benchmarks.accuracy import (
 )
 from benchmarks.gen_corpus import PROJECT_SOURCES, Params, generate
 from benchmarks.overlap import documents_of, write_shards
-from warehouse.matching import match_corpus
+from warehouse.match import match_corpus
 
 GATE_DOCS = 150  # enough for every path (HTML, Big5, pinyin, profiles) at about 5 s
 GATE_SEED = 7

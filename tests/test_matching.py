@@ -11,14 +11,9 @@ import pytest
 
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from transforms.overlap import split_passages
-from warehouse.matching import (
-    EVENT_REPORTS_SQL,
-    MatchResult,
-    bucket_cap,
-    match_corpus,
-    rarity_weight,
-    strong_match,
-)
+from warehouse.catalog import EVENT_REPORTS_SQL
+from warehouse.match import MatchConfig, MatchResult, match_corpus
+from warehouse.match.verify import strong_match
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 # Five sentences of seed 003, reworded by hand (order, particles, words and punctuation changed).
@@ -137,12 +132,12 @@ def test_incremental_run_finds_pairs_with_old_documents(tmp_path: Path, bodies: 
 
 @pytest.mark.parametrize(("df", "weight"), [(1, 1.0), (5, 1.0), (10, 0.25), (500, 0.0001)])
 def test_rarity_weight(df: int, weight: float) -> None:
-    assert rarity_weight(df) == weight
+    assert MatchConfig().rarity_weight(df) == weight
 
 
 @pytest.mark.parametrize(("n_docs", "cap"), [(5, 50), (10_000, 50), (100_000, 100), (1_000_000, 1000)])
 def test_bucket_cap_grows_with_corpus(n_docs: int, cap: int) -> None:
-    assert bucket_cap(n_docs) == cap
+    assert MatchConfig().bucket_cap(n_docs) == cap
 
 
 def test_event_reports_view(tmp_path: Path, bodies: dict[str, str]) -> None:
@@ -207,7 +202,7 @@ TITLE = "国家市场监督管理总局党组成员副局长"
     ],
 )
 def test_strong_match(x: str, y: str, strong: bool) -> None:
-    assert strong_match(x, y) is strong
+    assert strong_match(x, y, MatchConfig()) is strong
 
 
 def test_stock_clause_in_different_sentences_does_not_link(tmp_path: Path) -> None:

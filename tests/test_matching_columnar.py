@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-import warehouse.matching as matching
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
-from warehouse.matching import (
-    EVENTS_SCHEMA,
-    JOIN_ROWS_PER_PASS,
-    PARTITION_GROUPS,
-    MatchResult,
-    build_events,
-    changed_events,
-    match_corpus,
-)
+from warehouse.match import MatchConfig, MatchResult, match_corpus
+from warehouse.match.events import build_events, changed_events
+from warehouse.schema import EVENTS
+
+DEFAULT = MatchConfig()
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 
@@ -62,7 +58,7 @@ def reference_events(
             "doc_id": [ids[k] for k in order],
             "is_canonical": [canon[k] for k in order],
         },
-        schema=EVENTS_SCHEMA,
+        schema=EVENTS,
     )
 
 
@@ -176,7 +172,7 @@ def test_new_ids_as_arrow_give_the_same_result(tmp_path: Path, bodies: dict[str,
 
 @pytest.mark.parametrize(("groups", "passes"), [(1_000, 1), (3_000, 1), (1_000, 4), (3_000, 7)])
 def test_bucket_partitions_give_the_same_result(
-    tmp_path: Path, bodies: dict[str, str], groups: int, passes: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bodies: dict[str, str], groups: int, passes: int
 ) -> None:
     old = {k: v for k, v in bodies.items() if k not in ("001.txt", "repost3.txt")}
     path_old = write_passages(tmp_path, "old", old)
@@ -185,39 +181,53 @@ def test_bucket_partitions_give_the_same_result(
     # an incremental run (2 new documents of 6: a semi-join on the new documents' buckets)
     second = match_corpus([path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None)
     scratch = match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None)
-    monkeypatch.setattr(matching, "PARTITION_GROUPS", groups)
-    assert matching._partitions(scratch.stats.band_rows) > 2
+    config = replace(DEFAULT, partition_groups=groups)
+    assert config.partitions(scratch.stats.band_rows) > 2
     if passes > 1:
         # the candidate self-join in passes over document residues, the incremental run's too
-        monkeypatch.setattr(matching, "JOIN_ROWS_PER_PASS", -(-second.stats.join_rows // passes))
-        assert matching._doc_passes(second.stats.join_rows) == passes
-        assert matching._doc_passes(scratch.stats.join_rows) >= passes
-    assert_same(match_corpus([path_old], documents_table(old), set(old), None), first)
+        config = replace(config, join_rows_per_pass=-(-second.stats.join_rows // passes))
+        assert config.doc_passes(second.stats.join_rows) == passes
+        assert config.doc_passes(scratch.stats.join_rows) >= passes
+    assert_same(match_corpus([path_old], documents_table(old), set(old), None, config=config), first)
     assert_same(
-        match_corpus([path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None), second
+        match_corpus(
+            [path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None, config=config
+        ),
+        second,
     )
-    assert_same(match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None), scratch)
+    assert_same(
+        match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None, config=config), scratch
+    )
 
 
 @pytest.mark.parametrize(
     ("groups", "parts"),
-    [(0, 1), (1, 1), (PARTITION_GROUPS, 1), (PARTITION_GROUPS + 1, 2), (35 * PARTITION_GROUPS - 1, 35)],
+    [
+        (0, 1),
+        (1, 1),
+        (DEFAULT.partition_groups, 1),
+        (DEFAULT.partition_groups + 1, 2),
+        (35 * DEFAULT.partition_groups - 1, 35),
+    ],
 )
 def test_partitions(groups: int, parts: int) -> None:
-    assert matching._partitions(groups) == parts
+    assert DEFAULT.partitions(groups) == parts
 
 
 @pytest.mark.parametrize(
     ("rows", "passes"),
-    [(0, 1), (JOIN_ROWS_PER_PASS, 1), (JOIN_ROWS_PER_PASS + 1, 2), (70 * JOIN_ROWS_PER_PASS, 70)],
+    [
+        (0, 1),
+        (DEFAULT.join_rows_per_pass, 1),
+        (DEFAULT.join_rows_per_pass + 1, 2),
+        (70 * DEFAULT.join_rows_per_pass, 70),
+    ],
 )
 def test_doc_passes(rows: int, passes: int) -> None:
-    assert matching._doc_passes(rows) == passes
+    assert DEFAULT.doc_passes(rows) == passes
 
 
-def test_one_pass_and_three_pass_incremental_runs_agree(
-    tmp_path: Path, bodies: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_pass_and_three_pass_incremental_runs_agree(tmp_path: Path, bodies: dict[str, str]) -> None:
     """A few new documents take one pass over the stored band lists (copies dropped among the rows
     in their buckets), more take three; both keep the same passages, so the results are equal."""
     lines = bodies["003.txt"].splitlines()
@@ -227,8 +237,9 @@ def test_one_pass_and_three_pass_incremental_runs_agree(
     path_old = write_passages(tmp_path, "old", {k: v for k, v in docs.items() if k not in new})
     path_new = write_passages(tmp_path, "new", {k: docs[k] for k in sorted(new)})
     one_pass = match_corpus([path_old, path_new], documents_table(docs), new, None)
-    monkeypatch.setattr(matching, "ONE_PASS_MAX_NEW", 0)
-    three_pass = match_corpus([path_old, path_new], documents_table(docs), new, None)
+    three_pass = match_corpus(
+        [path_old, path_new], documents_table(docs), new, None, config=replace(DEFAULT, one_pass_max_new=0)
+    )
     assert_same(one_pass, three_pass)
     assert one_pass.stats == three_pass.stats
     assert ("003.txt", "copies.txt") in {(r["doc_a"], r["doc_b"]) for r in one_pass.doc_pairs.to_pylist()}

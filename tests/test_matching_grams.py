@@ -9,21 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.overlap import SHINGLE_CHARS
-from warehouse.matching import (
-    CODE_BITS,
-    MIN_SHARED_SHINGLES,
-    PAD_CODE,
-    PASSAGE_CONTAINMENT,
-    _Doc,
-    _gram_batch,
-    _make_doc,
-    _passage_matches,
-    batch_gram_codes,
-    gram_codes,
-    longest_run,
-    not_one_clause,
-    shingles,
-)
+from warehouse.match import MatchConfig
+from warehouse.match.grams import CODE_BITS, PAD_CODE, batch_gram_codes, gram_batch, gram_codes, shingles
+from warehouse.match.verify import Doc, longest_run, make_doc, not_one_clause, passage_matches
+
+CONFIG = MatchConfig()
 
 
 def decode(code: int) -> str:
@@ -79,16 +69,16 @@ def test_batch_codes_equal_the_string_shingles(batch: list[str]) -> None:
         assert {decode(c) for c in run} == shingles(key)
 
 
-def docs(passages: dict[str, list[str]]) -> dict[str, _Doc]:
+def docs(passages: dict[str, list[str]]) -> dict[str, Doc]:
     """Documents as verification loads them (rows sorted by document), every passage of weight 1."""
     ids = [d for d in sorted(passages) for _ in passages[d]]
     texts = [p for d in sorted(passages) for p in passages[d]]
     nos = [n for d in sorted(passages) for n in range(len(passages[d]))]
-    batch = _gram_batch(ids, texts)
+    batch = gram_batch(ids, texts)
     out = {}
     for d, doc_id in enumerate(sorted(d for d in passages if passages[d])):
         rows = batch.rows(d)
-        out[doc_id] = _make_doc(batch, d, nos, texts, [1] * (rows.stop - rows.start))
+        out[doc_id] = make_doc(batch, d, nos, texts, [1] * (rows.stop - rows.start), CONFIG)
     return out
 
 
@@ -114,8 +104,8 @@ def reference_matches(a: list[str], b: list[str]) -> set[tuple[int, int, float, 
         for j, shared in Counter(j for s in ga for j in postings.get(s, ())).items():
             kb, gb = db[j]
             containment = shared / min(len(ga), len(gb))
-            if shared >= MIN_SHARED_SHINGLES and containment >= PASSAGE_CONTAINMENT:
-                out.add((i, j, containment, not_one_clause(shared, len(ga), len(gb), ka, kb)))
+            if shared >= CONFIG.min_shared_shingles and containment >= CONFIG.passage_containment:
+                out.add((i, j, containment, not_one_clause(shared, len(ga), len(gb), ka, kb, CONFIG)))
     return out
 
 
@@ -127,7 +117,7 @@ passage = st.text(alphabet="甲乙丙丁戊", min_size=0, max_size=60)
 @given(st.lists(passage, min_size=1, max_size=6), st.lists(passage, min_size=1, max_size=6))
 def test_array_matches_equal_the_string_definition(a: list[str], b: list[str]) -> None:
     loaded = docs({"a": a, "b": b})
-    found, common = _passage_matches(loaded["a"], loaded["b"], strong=True)
+    found, common = passage_matches(loaded["a"], loaded["b"], True, CONFIG)
     assert set(found) == reference_matches(a, b)
     all_a = frozenset().union(*map(shingles, a))
     all_b = frozenset().union(*map(shingles, b))

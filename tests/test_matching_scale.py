@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,16 +10,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-import warehouse.matching as matching
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from transforms.overlap import passage_rows_batch
-from warehouse.matching import (
-    MAX_PASSAGES_PER_DOC,
-    RARE_BUCKET_DOCS,
-    MatchResult,
-    changed_events,
-    match_corpus,
-)
+from warehouse.match import MatchConfig, MatchResult, match_corpus
+from warehouse.match.events import changed_events
+
+DEFAULT = MatchConfig()
+MAX_PASSAGES_PER_DOC = DEFAULT.max_passages_per_doc
+RARE_BUCKET_DOCS = DEFAULT.rare_bucket_docs
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 # One sentence a hostile file repeats (its normalised key is the same every time).
@@ -182,7 +181,7 @@ def test_a_story_reposted_by_many_outlets_links_every_copy(tmp_path: Path, bodie
 
 
 def test_a_story_held_by_more_than_the_clique_size_meets_its_leads(
-    tmp_path: Path, bodies: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bodies: dict[str, str]
 ) -> None:
     # the same nine copies, passages held by more than three documents made stars: every copy is
     # paired with the story's three leading documents (the first by doc_id), one event as before
@@ -190,12 +189,12 @@ def test_a_story_held_by_more_than_the_clique_size_meets_its_leads(
     docs = {**bodies, **copies}
     path = write_passages(tmp_path, "p", docs)
     clique = match_corpus([path], documents_table(docs), set(docs), None)
-    monkeypatch.setattr(matching, "MAX_BUCKET_DOCS", 3)
-    monkeypatch.setattr(matching, "BUCKET_SHARE_DOCS", 1)  # the cap: every document of the corpus
-    assert matching.bucket_cap(len(docs)) == len(docs)
-    star = match_corpus([path], documents_table(docs), set(docs), None)
+    # the cap: every document of the corpus
+    config = replace(DEFAULT, max_bucket_docs=3, bucket_share_docs=1)
+    assert config.bucket_cap(len(docs)) == len(docs)
+    star = match_corpus([path], documents_table(docs), set(docs), None, config=config)
     story = ["003.txt", *sorted(copies)]
-    leads = story[: matching.STAR_LEADS]
+    leads = story[: config.star_leads]
     expected = [("000.txt", "001.txt", "overlap")]
     expected += sorted({(min(a, b), max(a, b), "duplicate") for a in leads for b in story if a != b})
     assert pairs(star) == expected

@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.process import RunSummary, process_seeds
+from flows.process import process_seeds
 from tests.test_corpus_flow import tables
+from warehouse.bookkeeping import RunSummary
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

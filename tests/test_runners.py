@@ -35,6 +35,7 @@ from flows.shard import (
     prestart_shard_workers,
     stop_shard_workers,
 )
+from warehouse.bookkeeping import RunSummary
 from warehouse.catalog import connect_read_only
 
 PROCESSES_ENV = {"ZHNEWS_RUNNER": "processes", "ZHNEWS_WORKERS": "3"}
@@ -325,9 +326,9 @@ def _tables(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
-def _run(seeds: Path, warehouse: Path, choice: RunnerChoice, shard_size: int) -> process.RunSummary:
+def _run(seeds: Path, warehouse: Path, choice: RunnerChoice, shard_size: int) -> RunSummary:
     flow = process.process_seeds.with_options(task_runner=make_task_runner(choice))
-    summary: process.RunSummary = flow(seeds=str(seeds), warehouse=str(warehouse), shard_size=shard_size)
+    summary: RunSummary = flow(seeds=str(seeds), warehouse=str(warehouse), shard_size=shard_size)
     return summary
 
 

@@ -20,7 +20,28 @@ from warehouse.schema import ALL_TABLES
 
 CATALOG_NAME = "catalog.duckdb"
 
-# Views the contract names, defined over the table views of the stored tables.
+EVENT_REPORTS_SQL = """
+SELECT e.event_id,
+       e.doc_id AS canonical_doc,
+       d.text AS canonical_text,
+       coalesce((
+           SELECT list(p.text ORDER BY p.doc_id, p.passage_no)
+           FROM passages p JOIN events o ON o.doc_id = p.doc_id
+           WHERE o.event_id = e.event_id AND NOT o.is_canonical
+             AND p.duplicate_of_doc IS NULL
+             AND NOT EXISTS (SELECT 1 FROM passages c
+                             WHERE c.doc_id = e.doc_id AND c.duplicate_of_doc = p.doc_id
+                               AND c.duplicate_of_passage = p.passage_no)
+       ), []) AS added_passages,
+       (SELECT count(*) FROM events m WHERE m.event_id = e.event_id) AS reports
+FROM events e JOIN documents d ON d.doc_id = e.doc_id
+WHERE e.is_canonical
+ORDER BY e.event_id
+"""
+"""Per event: the canonical report's text plus the passages only other reports add."""
+
+# Views the contract names, defined over the table views of the stored tables (and over each other:
+# event_reports reads documents and passages, so it comes after them).
 DERIVED_VIEWS: dict[str, str] = {
     "documents": """
         select d.doc_id, d.source_path, d.content_sha256, d.encoding, d.input_format, d.script,
@@ -32,6 +53,7 @@ DERIVED_VIEWS: dict[str, str] = {
         select p.doc_id, p.passage_no, p.text, l.duplicate_of_doc, l.duplicate_of_passage,
                l.similarity
         from passage_index p left join passage_links l using (doc_id, passage_no)""",
+    "event_reports": EVENT_REPORTS_SQL,
 }
 
 
@@ -50,18 +72,18 @@ def table_view(table: str, glob: str, temp: bool = False) -> str:
     )
 
 
-def view_statements(root: Path, extra_views: dict[str, str] | None = None) -> list[str]:
+def view_statements(root: Path) -> list[str]:
     """CREATE VIEW statements for every stored table and every derived view."""
     statements = [table_view(table, table_glob(root, table)) for table in ALL_TABLES]
-    for name, sql in {**DERIVED_VIEWS, **(extra_views or {})}.items():
+    for name, sql in DERIVED_VIEWS.items():
         statements.append(f"create or replace view {name} as {sql}")
     return statements
 
 
-def ensure_catalog(root: Path, extra_views: dict[str, str] | None = None) -> bool:
+def ensure_catalog(root: Path) -> bool:
     """(Re)create the catalog when missing or its view definitions changed; False if it is busy."""
     path = root / CATALOG_NAME
-    statements = view_statements(root, extra_views)
+    statements = view_statements(root)
     digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
     if path.exists() and _stored_digest(path) == digest:
         return True

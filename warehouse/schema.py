@@ -5,7 +5,6 @@ from __future__ import annotations
 import pyarrow as pa
 
 from transforms.overlap import PASSAGE_SCHEMA
-from warehouse.matching import DOC_PAIRS_SCHEMA, EVENTS_SCHEMA, PASSAGE_LINKS_SCHEMA
 
 DOCUMENTS_BASE = pa.schema(
     [
@@ -106,6 +105,44 @@ RUNS = pa.schema(
         ("files_stale", pa.int64()),  # unchanged files read again because newer rules made them stale
     ]
 )
+# The match step's tables (warehouse.match): pairs of linked documents (doc_a < doc_b), one event row
+# per document, and for each matched passage the kept occurrence it points to.
+DOC_PAIRS = pa.schema(
+    [
+        ("doc_a", pa.string()),
+        ("doc_b", pa.string()),
+        ("relation", pa.string()),
+        ("shared_passages", pa.int32()),
+        ("containment_a", pa.float64()),
+        ("containment_b", pa.float64()),
+        ("similarity", pa.float64()),
+    ]
+)
+EVENTS = pa.schema([("event_id", pa.string()), ("doc_id", pa.string()), ("is_canonical", pa.bool_())])
+PASSAGE_LINKS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("passage_no", pa.int32()),
+        ("duplicate_of_doc", pa.string()),
+        ("duplicate_of_passage", pa.int32()),
+        ("similarity", pa.float64()),
+    ]
+)
+
+# Passed between the match stages, never stored: candidate document pairs (doc_a < doc_b) and the
+# passage matches of verified pairs (passage numbers, their normalised lengths, containment).
+CANDIDATE_PAIRS = pa.schema([("doc_a", pa.string()), ("doc_b", pa.string())])
+PASSAGE_MATCHES = pa.schema(
+    [
+        ("doc_a", pa.string()),
+        ("passage_a", pa.int32()),
+        ("chars_a", pa.int64()),
+        ("doc_b", pa.string()),
+        ("passage_b", pa.int32()),
+        ("chars_b", pa.int64()),
+        ("containment", pa.float64()),
+    ]
+)
 
 # Tables whose rows belong to one document and are written once, by the shard that processed it.
 PER_DOCUMENT: dict[str, pa.Schema] = {
@@ -120,8 +157,8 @@ WHOLE: dict[str, pa.Schema] = {
     "files": FILES,
     "rejected_files": REJECTED_FILES,
     "runs": RUNS,
-    "doc_pairs": DOC_PAIRS_SCHEMA,
-    "events": EVENTS_SCHEMA,
-    "passage_links": PASSAGE_LINKS_SCHEMA,
+    "doc_pairs": DOC_PAIRS,
+    "events": EVENTS,
+    "passage_links": PASSAGE_LINKS,
 }
 ALL_TABLES: dict[str, pa.Schema] = {**PER_DOCUMENT, **WHOLE}
