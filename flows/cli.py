@@ -90,7 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seeds", type=Path, default=_default("seeds"), help=SEEDS_HELP)
     run.add_argument("--warehouse", type=Path, default=_default("warehouse"), help=WAREHOUSE_HELP)
-    run.add_argument("--shard-size", type=int, default=None, help="files per shard task (default: 1000)")
+    run.add_argument(
+        "--shard-size",
+        type=int,
+        default=None,
+        help="most files per shard task (default: 1000; a smaller run is cut so every worker has two)",
+    )
     run.add_argument(
         "--max-file-bytes", type=int, default=None, help="larger files are rejected (default: 20 MB)"
     )

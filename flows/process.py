@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ from flows.progress import Progress
 from flows.runners import (
     clear_shard_cache,
     code_version,
+    run_parallelism,
     run_shards,
     shard_key_from_parameters,
     task_runner_from_env,
@@ -54,6 +56,18 @@ from warehouse.store import Warehouse
 # 265 -> 278 -> 376 MB; 1,000 takes the time without the memory. Children now serve shard after
 # shard (flows/watchdog.py), which takes the start cost off but leaves the files and the memory.
 DEFAULT_SHARD_SIZE = 1000
+# A run of fewer files than workers x DEFAULT_SHARD_SIZE is cut finer, so that every worker has work
+# from the first file: two shards a worker, so that one worker's last shard overlaps another's (an
+# 800-page cold run was one shard on one of two cores). Below MIN_SHARD_FILES a shard's fixed cost
+# (its task, its child's batch, a Parquet file per table) outweighs what another core would save.
+SHARDS_PER_WORKER = 2
+MIN_SHARD_FILES = 50
+
+
+def shard_size_for(files: int, limit: int, workers: int) -> int:
+    """Files per shard for a run: at most limit, and few enough that every worker gets shards."""
+    spread = math.ceil(files / (max(workers, 1) * SHARDS_PER_WORKER))
+    return max(1, min(limit, max(MIN_SHARD_FILES, spread)))
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -205,7 +219,7 @@ def process_seeds(
             len(plan.refused),
         )
         staging = store.staging(run_id)
-        batches = shards(to_process, shard_size)
+        batches = shards(to_process, shard_size_for(to_process.num_rows, shard_size, run_parallelism()))
         progress = Progress(
             to_process.num_rows,
             log=logger.info,

@@ -51,6 +51,26 @@ def default_threads() -> int:
     return os.cpu_count() or 1
 
 
+def run_parallelism() -> int:
+    """How many shards the running flow's task runner works on at once: its pool size, the threads of
+    its Dask cluster, else this machine's cores. Prefect's runners keep the pool size private
+    (`_max_workers`) and have no public way to ask."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    workers = getattr(runner, "_max_workers", None)
+    if isinstance(workers, int) and workers > 0:
+        return workers
+    client = getattr(runner, "_client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):  # a cluster that cannot say: this machine's cores
+            threads = sum(client.nthreads().values())
+            if threads > 0:
+                return int(threads)
+    return default_threads()
+
+
 # Cache folders under the warehouse root: shard outputs (Parquet) and Prefect's result records.
 CACHE_DIR = ".cache"
 SHARD_OUTPUTS = "shards"

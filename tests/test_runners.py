@@ -404,3 +404,19 @@ def test_remote_dask_workers_need_an_api_they_can_reach(
         assert (
             str(choice.dask_address) in problem and "--api-host" in problem and "PREFECT_API_URL" in problem
         )
+
+
+@pytest.mark.parametrize(
+    ("files", "limit", "workers", "size"),
+    [
+        (800, 1000, 2, 200),  # an 800-page run: four shards, two a core, not one shard on one core
+        (20_000, 1000, 2, 1000),  # a large run keeps the limit
+        (1, 1000, 2, 50),  # one new file: one shard
+        (120, 1000, 2, 50),  # small runs: shards of MIN_SHARD_FILES, never smaller
+        (5_000, 1000, 8, 313),
+        (800, 100, 2, 100),  # --shard-size stays an upper bound
+        (0, 1000, 2, 50),
+    ],
+)
+def test_shards_are_sized_to_the_run_and_the_workers(files: int, limit: int, workers: int, size: int) -> None:
+    assert process.shard_size_for(files, limit, workers) == size
