@@ -66,6 +66,8 @@ MIN_SHARD_FILES = 50
 
 def shard_size_for(files: int, limit: int, workers: int) -> int:
     """Files per shard for a run: at most limit, and few enough that every worker gets shards."""
+    if limit < 1:
+        raise ValueError(f"a shard holds at least one file, not {limit}")
     spread = math.ceil(files / (max(workers, 1) * SHARDS_PER_WORKER))
     return max(1, min(limit, max(MIN_SHARD_FILES, spread)))
 

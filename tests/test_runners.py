@@ -420,3 +420,8 @@ def test_remote_dask_workers_need_an_api_they_can_reach(
 )
 def test_shards_are_sized_to_the_run_and_the_workers(files: int, limit: int, workers: int, size: int) -> None:
     assert process.shard_size_for(files, limit, workers) == size
+
+
+def test_a_shard_size_below_one_fails_the_run() -> None:
+    with pytest.raises(ValueError, match="at least one file"):
+        process.shard_size_for(800, 0, 2)

