@@ -144,7 +144,7 @@ PHASE_MARKS = (
     ("temporary server up", "Beginning flow run"),
     ("scan", "- scan:"),
     ("shards", "Finished in state Completed()", "process-shard"),
-    ("match", "Finished in state Completed()", "match-corpus"),
+    ("match", "Finished in state Completed()", "match-events"),
     ("commit", "Finished in state Completed()", "commit-version"),
     ("flow finished", "Flow run", "Finished in state"),
 )

@@ -45,7 +45,18 @@ from warehouse.bookkeeping import (
 )
 from warehouse.catalog import ensure_catalog
 from warehouse.corpus import CorpusStep, corpus_step
-from warehouse.match import MatchConfig, MatchResult, match_corpus
+from warehouse.match import MatchConfig, MatchResult
+from warehouse.match.candidates import Candidates
+from warehouse.match.step import (
+    MatchState,
+    candidates_of,
+    finish_match,
+    match_state,
+    merge_verdicts,
+    split_candidates,
+    verify_candidates,
+)
+from warehouse.match.verdict import Verdicts
 from warehouse.schema import PER_DOCUMENT
 from warehouse.store import Warehouse
 
@@ -62,6 +73,9 @@ DEFAULT_SHARD_SIZE = 1000
 # (its task, its child's batch, a Parquet file per table) outweighs what another core would save.
 SHARDS_PER_WORKER = 2
 MIN_SHARD_FILES = 50
+# Candidate pairs per verification task at least: a task opens DuckDB and reads the passage texts of
+# its pairs' documents (~0.1-0.3 s), which a few hundred pairs' verification would not repay.
+MIN_VERIFY_PAIRS = 1000
 
 
 def shard_size_for(files: int, limit: int, workers: int) -> int:
@@ -129,16 +143,15 @@ def corpus_task(
     return corpus_step(stored, staged, gone, document_parts(old_files, outcomes, gone), staging, run_id)
 
 
-@task(name="match-corpus", cache_policy=NO_CACHE)
-def match_task(
-    warehouse: Warehouse,
+@task(name="match-candidates", cache_policy=NO_CACHE)
+def match_candidates_task(
     version: Path,
     new_doc_ids: pa.Array,
     previous_pairs: pa.Table,
-    staging: Path,
+    work: Path,
     config: MatchConfig,
-) -> MatchResult:
-    """The one cross-document step, over the new version's passage index."""
+) -> tuple[MatchState, Candidates]:
+    """The match's inputs from the new version, and its candidate pairs (in the flow's process)."""
     documents = pa.concat_tables(
         [pa.Table.from_batches([], pa.schema([("doc_id", pa.string()), ("text_chars", pa.int64())]))]
         + [
@@ -147,19 +160,65 @@ def match_task(
         ]
     )
     passage_files = sorted((version / "passage_index").glob("*.parquet"))
-    # carried over as they are: links of events that neither gained nor lost a document
+    state = match_state(passage_files, documents, new_doc_ids, previous_pairs)
+    return state, candidates_of(state, work, work / "duckdb-tmp", config)
+
+
+@task(name="match-verify", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def match_verify_task(
+    files: list[str], pairs: pa.Table, df: Path | None, temp_dir: Path, config: MatchConfig
+) -> Verdicts:
+    """Verification and verdict of one slice of the candidate pairs (on whichever worker takes it)."""
+    return verify_candidates(files, pairs, df, temp_dir, config)
+
+
+@task(name="match-events", cache_policy=NO_CACHE)
+def match_events_task(
+    warehouse: Warehouse,
+    state: MatchState,
+    found: Candidates,
+    judged: Verdicts,
+    temp_dir: Path,
+    config: MatchConfig,
+) -> MatchResult:
+    """Pairs, events and passage links (links of events that neither gained nor lost a document are
+    carried over as they are)."""
     previous_events = warehouse.read("events")
     previous_links = warehouse.read("passage_links")
-    return match_corpus(
-        passage_files,
-        documents,
-        new_doc_ids,
-        previous_pairs,
-        previous_events,
-        previous_links,
-        temp_dir=staging / "duckdb-tmp",
-        config=config,
+    return finish_match(state, found, judged, previous_events, previous_links, temp_dir, config)
+
+
+def verify_parts(pairs: int, workers: int, in_this_process: bool) -> int:
+    """Slices of the candidate pairs: one where tasks run in this process's threads (they would share
+    its cores and memory), else up to one a worker, none smaller than MIN_VERIFY_PAIRS."""
+    if in_this_process or pairs == 0:
+        return 1
+    return max(1, min(workers, math.ceil(pairs / MIN_VERIFY_PAIRS)))
+
+
+def match_step(
+    store: Warehouse,
+    version: Path,
+    new_doc_ids: pa.Array,
+    previous_pairs: pa.Table,
+    staging: Path,
+    config: MatchConfig,
+) -> MatchResult:
+    """The match step as tasks: candidates here, verification spread over the task runner's workers
+    (Parquet and temporary files in the warehouse's staging folder, which every worker reaches),
+    events and links here."""
+    work = staging / "match"
+    work.mkdir(parents=True, exist_ok=True)
+    state, found = match_candidates_task(version, new_doc_ids, previous_pairs, work, config)
+    parts = split_candidates(
+        found.pairs, verify_parts(found.pairs.num_rows, run_parallelism(), tasks_run_in_this_process())
     )
+    futures = [
+        match_verify_task.submit(state.files, part, found.df, work / f"verify-{n}", config)
+        for n, part in enumerate(parts)
+    ]
+    judged = merge_verdicts([future.result() for future in futures])
+    return match_events_task(store, state, found, judged, work / "duckdb-tmp", config)
 
 
 @task(name="commit-version", retries=0, cache_policy=NO_CACHE)
@@ -263,7 +322,7 @@ def process_seeds(
         pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
         old_pairs = pairs_without(store.read("doc_pairs"), changes.void)
         if len(changes.new) or removed:
-            match = match_task(store, version, changes.new, old_pairs, staging, match_config)
+            match = match_step(store, version, changes.new, old_pairs, staging, match_config)
         else:  # no document came or went: pairs, events and links stay (an hourly run with nothing
             # new read every document's size and rebuilt every event: ~5 s at 1M documents)
             match = MatchResult(old_pairs, store.read("events"), store.read("passage_links"))

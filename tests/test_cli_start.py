@@ -167,7 +167,12 @@ def test_run_records_flow_and_worker_task_runs_in_its_own_server_then_stops_it(t
     flows, tasks = recorded_runs(tmp_path / "prefect-home")
     assert flows == [("process_seeds", "COMPLETED")]
     assert {state for _, state in tasks} == {"COMPLETED"}
-    assert {name.rsplit("-", 1)[0] for name, _ in tasks} >= {"scan-seeds", "process-shard"}
+    assert {name.rsplit("-", 1)[0] for name, _ in tasks} >= {
+        "scan-seeds",
+        "process-shard",
+        "match-candidates",
+        "match-events",
+    }
 
 
 def test_failing_run_records_the_failure_and_stops_the_server(tmp_path: Path) -> None:

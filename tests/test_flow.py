@@ -97,7 +97,7 @@ def test_a_run_with_no_document_added_or_removed_keeps_the_match_tables(
     def no_match(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"the match step ran ({len(args)} arguments, {sorted(kwargs)})")
 
-    monkeypatch.setattr("flows.process.match_corpus", no_match)
+    monkeypatch.setattr("flows.process.match_step", no_match)
     os.utime(seeds_dir / "001_f24825251813daa7.txt", ns=(1, 1))
     (seeds_dir / "empty.txt").write_bytes(b"")
     again = run(seeds_dir, warehouse_dir)

@@ -425,3 +425,19 @@ def test_shards_are_sized_to_the_run_and_the_workers(files: int, limit: int, wor
 def test_a_shard_size_below_one_fails_the_run() -> None:
     with pytest.raises(ValueError, match="at least one file"):
         process.shard_size_for(800, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "workers", "in_this_process", "parts"),
+    [
+        (50_000, 2, True, 1),  # threads: verification stays one pass in the flow's process
+        (50_000, 2, False, 2),  # process pool or Dask: one slice a worker
+        (1_500, 8, False, 2),  # no slice under MIN_VERIFY_PAIRS
+        (300, 8, False, 1),
+        (0, 8, False, 1),
+    ],
+)
+def test_verification_is_spread_over_worker_processes(
+    pairs: int, workers: int, in_this_process: bool, parts: int
+) -> None:
+    assert process.verify_parts(pairs, workers, in_this_process) == parts

@@ -17,11 +17,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse.match.candidates import NO_CANDIDATES, find_candidates
+from warehouse.match.candidates import NO_CANDIDATES, Candidates, find_candidates
 from warehouse.match.config import MatchConfig
 from warehouse.match.events import changed_events, events_of, members, string_array
 from warehouse.match.passages import passage_links
-from warehouse.match.verdict import NO_VERDICTS, judge_pairs, matched_pairs
+from warehouse.match.verdict import NO_VERDICTS, Verdicts, judge_pairs, matched_pairs
 from warehouse.match.verify import verify_pairs
 from warehouse.schema import CANDIDATE_PAIRS, DOC_PAIRS
 
@@ -50,44 +50,84 @@ class MatchResult:
 DEFAULT_CONFIG = MatchConfig()
 
 
-def match_corpus(
+@dataclass(frozen=True)
+class MatchState:
+    """What every stage of one match reads: the passage files, the documents, new and old ids, and
+    the previous pairs carried over as they are."""
+
+    files: list[str]
+    documents: pa.Table
+    new: pa.Array
+    old: pa.Array
+    carried: pa.Table
+
+
+def match_state(
     passage_files: Sequence[Path],
     documents: pa.Table,
     new_doc_ids: Collection[str] | pa.Array | pa.ChunkedArray,
     previous_pairs: pa.Table | None,
-    previous_events: pa.Table | None = None,
-    previous_links: pa.Table | None = None,
-    temp_dir: Path | None = None,
-    config: MatchConfig = DEFAULT_CONFIG,
-) -> MatchResult:
-    """Pairs (duplicate / overlap), events and passage links of the whole current state.
-
-    passage_files: Parquet files of the passage table of the whole new state (old and new documents);
-    documents: doc_id and text_chars of every current document; new_doc_ids: documents processed in
-    this run (new or changed; an Arrow array or a Python collection); previous_pairs: the last
-    state's doc_pairs, already without rows of deleted or changed documents (carried over as they
-    are); previous_events and previous_links: the last state's tables (links of events that did not
-    change are carried over; without them every event's links are rebuilt); temp_dir: where DuckDB
-    spills (None: DuckDB's default).
-    """
+) -> MatchState:
+    """The match's inputs: new documents sorted apart from old ones, previous pairs between old ones."""
     doc_ids = string_array(documents.column("doc_id"))
     is_new = pc.is_in(doc_ids, value_set=string_array(new_doc_ids))
     new = _sorted_ids(doc_ids.filter(is_new))
     old = _sorted_ids(doc_ids.filter(pc.invert(is_new)))
-    carried = _carried_pairs(previous_pairs, old)
-    files = [str(f) for f in passage_files]
-    found, judged = NO_CANDIDATES, NO_VERDICTS
-    if files and len(new):
-        with _work_dir(temp_dir) as work:
-            found = find_candidates(files, new, old, work, temp_dir, config)
-            evidence = verify_pairs(files, found.pairs, found.df, True, temp_dir, config)
-            judged = judge_pairs(evidence, config)
-    doc_pairs = _sorted_pairs(carried, judged.pairs)
-    events = events_of(documents, doc_pairs)
-    changed = changed_events(events, previous_events if previous_links is not None else None, new)
+    return MatchState(
+        [str(f) for f in passage_files], documents, new, old, _carried_pairs(previous_pairs, old)
+    )
+
+
+def candidates_of(state: MatchState, work: Path, temp_dir: Path | None, config: MatchConfig) -> Candidates:
+    """The candidates stage over a state (none when it has no passage file or no new document)."""
+    if not state.files or not len(state.new):
+        return NO_CANDIDATES
+    work.mkdir(parents=True, exist_ok=True)
+    return find_candidates(state.files, state.new, state.old, work, temp_dir, config)
+
+
+def verify_candidates(
+    files: Sequence[str], pairs: pa.Table, df: Path | None, temp_dir: Path | None, config: MatchConfig
+) -> Verdicts:
+    """Verification and verdict of candidate pairs (any slice of them: a pair's verdict is its own)."""
+    return judge_pairs(verify_pairs(files, pairs, df, True, temp_dir, config), config)
+
+
+def split_candidates(pairs: pa.Table, parts: int) -> list[pa.Table]:
+    """The pairs in at most `parts` consecutive slices (in order, so merged verdicts keep it)."""
+    if not pairs.num_rows:
+        return []
+    size = -(-pairs.num_rows // max(parts, 1))
+    return [pairs.slice(i, size) for i in range(0, pairs.num_rows, size)]
+
+
+def merge_verdicts(parts: Sequence[Verdicts]) -> Verdicts:
+    """The verdicts of consecutive slices as one, in their order (what one call over all would give)."""
+    if not parts:
+        return NO_VERDICTS
+    return Verdicts(
+        pa.concat_tables([p.pairs for p in parts]).combine_chunks(),
+        pa.concat_tables([p.matches for p in parts]).combine_chunks(),
+        sum(p.passages for p in parts),
+    )
+
+
+def finish_match(
+    state: MatchState,
+    found: Candidates,
+    judged: Verdicts,
+    previous_events: pa.Table | None,
+    previous_links: pa.Table | None,
+    temp_dir: Path | None,
+    config: MatchConfig,
+) -> MatchResult:
+    """Pairs, events and passage links from the judged candidates and what the last state carries."""
+    doc_pairs = _sorted_pairs(state.carried, judged.pairs)
+    events = events_of(state.documents, doc_pairs)
+    changed = changed_events(events, previous_events if previous_links is not None else None, state.new)
     in_changed = {d for m in changed.values() for d in m}
-    rematch = _pairs_in(carried, in_changed) if files else CANDIDATE_PAIRS.empty_table()
-    again = matched_pairs(verify_pairs(files, rematch, None, False, temp_dir, config))
+    rematch = _pairs_in(state.carried, in_changed) if state.files else CANDIDATE_PAIRS.empty_table()
+    again = matched_pairs(verify_pairs(state.files, rematch, None, False, temp_dir, config))
     unchanged = {d for m in members(events).values() for d in m} - in_changed
     matches = pa.concat_tables([judged.matches, again.matches])
     links = passage_links(matches, events, previous_links, unchanged)
@@ -99,6 +139,38 @@ def match_corpus(
         judged.passages + again.passages,
     )
     return MatchResult(doc_pairs, events, links, stats)
+
+
+def match_corpus(
+    passage_files: Sequence[Path],
+    documents: pa.Table,
+    new_doc_ids: Collection[str] | pa.Array | pa.ChunkedArray,
+    previous_pairs: pa.Table | None,
+    previous_events: pa.Table | None = None,
+    previous_links: pa.Table | None = None,
+    temp_dir: Path | None = None,
+    config: MatchConfig = DEFAULT_CONFIG,
+) -> MatchResult:
+    """Pairs (duplicate / overlap), events and passage links of the whole current state, in this process.
+
+    passage_files: Parquet files of the passage table of the whole new state (old and new documents);
+    documents: doc_id and text_chars of every current document; new_doc_ids: documents processed in
+    this run (new or changed; an Arrow array or a Python collection); previous_pairs: the last
+    state's doc_pairs, already without rows of deleted or changed documents (carried over as they
+    are); previous_events and previous_links: the last state's tables (links of events that did not
+    change are carried over; without them every event's links are rebuilt); temp_dir: where DuckDB
+    spills (None: DuckDB's default). The flow runs the same stages as tasks, verification spread over
+    its workers.
+    """
+    state = match_state(passage_files, documents, new_doc_ids, previous_pairs)
+    with _work_dir(temp_dir) as work:
+        found = candidates_of(state, work, temp_dir, config)
+        judged = (
+            verify_candidates(state.files, found.pairs, found.df, temp_dir, config)
+            if found.df
+            else NO_VERDICTS
+        )
+    return finish_match(state, found, judged, previous_events, previous_links, temp_dir, config)
 
 
 @contextmanager
