@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.devpages import DEV_PAGES
 from benchmarks.harness import PROJECT, WORK, fresh, machine, run_zhnews
@@ -55,13 +56,15 @@ def make_seeds(target: Path, files: int) -> int:
             raw = page.read_bytes()
             variants = (raw if copy == 0 else resaved(raw, 1000 + copy), resaved(raw, copy))
             for n, variant in enumerate(variants):
+                if written == files:
+                    return written
                 (folder / f"{page.parent.name}_{page.stem}_{n}.html").write_bytes(variant)
                 written += 1
         copy += 1
     return written
 
 
-def _extract(path: str) -> tuple[str, str, list[int]]:
+def _extract(path: str) -> tuple[str, str, Any]:
     """One file through trafilatura and OpenCC, and its MinHash (runs in a pool worker)."""
     import opencc
     import trafilatura
@@ -74,23 +77,21 @@ def _extract(path: str) -> tuple[str, str, list[int]]:
     flat = "".join(simplified.split())
     for i in range(max(len(flat) - SHINGLE + 1, 1)):
         minhash.update(flat[i : i + SHINGLE].encode("utf-8"))
-    return path, simplified, [int(v) for v in minhash.hashvalues]
+    return path, simplified, minhash
 
 
 def assembled(seeds: Path, out: Path) -> None:
     """The assembled pipeline: extract in a pool, then LSH pairs, documents and pairs to Parquet."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     files = sorted(str(p) for p in seeds.rglob("*.html"))
     with multiprocessing.get_context("fork").Pool(BASELINE_PROCESSES) as pool:
         rows = pool.map(_extract, files, chunksize=8)
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     pairs: list[tuple[str, str]] = []
-    for path, _, values in rows:
-        minhash = MinHash(num_perm=NUM_PERM, hashvalues=np.array(values, dtype=np.uint64))
+    for path, _, minhash in rows:
         pairs += [(other, path) for other in lsh.query(minhash)]
         lsh.insert(path, minhash)
     fresh(out)
