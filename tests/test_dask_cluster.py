@@ -1,0 +1,242 @@
+"""A real Dask cluster (issue 20): a Prefect server, a Dask scheduler and two Dask workers, each its own
+process in its own working directory on loopback, and `zhnews run --runner dask --dask-address …`.
+
+The tables equal a thread-runner run's on a generated corpus with planted pairs; a hanging document is
+a `time_limit` rejection with the cluster still serving; a worker killed (with its nanny) during the
+shard phase still ends in a complete, correct run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from reliability_support import cli_env, zhnews_command
+
+from benchmarks.gen_corpus import PROJECT_SOURCES, Params, generate
+from flows.apiserver import TemporaryServer
+from tests.test_hostile_input import SHORT_LIMIT, SLOW_TEXT
+
+PROJECT = Path(__file__).resolve().parent.parent
+DASK = Path(sys.executable).parent / "dask"
+# A generated corpus big enough for several shards a worker (with --shard-size) and planted pairs.
+CORPUS_DOCS = 240
+SHARD_SIZE = "20"
+# Starting a scheduler, two workers and a Prefect server on a loaded 2-core box takes seconds each.
+START_TIMEOUT = 120.0
+RUN_TIMEOUT = 600.0
+TABLES = ["documents", "lines", "side_texts", "passages", "doc_pairs", "events", "rejected_files"]
+RUN_SPECIFIC = {"run_id", "part"}
+Tables = dict[str, list[tuple[object, ...]]]
+
+
+def free_port() -> int:
+    """A loopback port the kernel says is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout: float) -> None:
+    """Block until something accepts connections on the loopback port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
+@dataclass
+class Cluster:
+    """The processes of the cluster and the addresses a run needs."""
+
+    address: str
+    api_url: str
+    workers: list[subprocess.Popen[bytes]]
+    root: Path
+    env: dict[str, str]
+
+    def worker_count(self) -> int:
+        """Workers the scheduler knows now."""
+        from distributed import Client
+
+        with Client(self.address, timeout=30) as client:  # type: ignore[no-untyped-call]
+            return len(client.scheduler_info()["workers"])
+
+    def wait_for_workers(self, count: int, timeout: float) -> None:
+        """Block until the scheduler knows `count` workers."""
+        deadline = time.monotonic() + timeout
+        while self.worker_count() < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"fewer than {count} workers after {timeout:.0f} s")
+            time.sleep(0.5)
+
+
+def start_worker(address: str, root: Path, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A `dask worker` (nanny and worker process) in its own folder and its own process group."""
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    log = (folder / "worker.log").open("wb")
+    command = [str(DASK), "worker", address, "--nthreads", "1", "--name", name, "--no-dashboard"]
+    return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process and its group (a worker's nanny has children)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A Prefect server, then a scheduler and two workers that report to it."""
+    root = tmp_path_factory.mktemp("cluster")
+    env = cli_env(root / "prefect-home", None)
+    api = TemporaryServer(env).start()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        api_url = api.wait_ready(START_TIMEOUT)
+        env["PREFECT_API_URL"] = api_url
+        port = free_port()
+        (root / "scheduler").mkdir()
+        scheduler_log = (root / "scheduler" / "scheduler.log").open("wb")
+        command = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+        processes.append(
+            subprocess.Popen(
+                command,
+                cwd=root / "scheduler",
+                env=env,
+                stdout=scheduler_log,
+                stderr=scheduler_log,
+                start_new_session=True,
+            )
+        )
+        wait_for_port(port, START_TIMEOUT)
+        address = f"tcp://127.0.0.1:{port}"
+        workers = [start_worker(address, root, f"worker{n}", env) for n in range(2)]
+        processes += workers
+        found = Cluster(address, api_url, workers, root, env)
+        found.wait_for_workers(2, START_TIMEOUT)
+        yield found
+    finally:
+        for process in reversed(processes):
+            stop(process)
+        api.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus with planted pairs (the project's own text only)."""
+    out = tmp_path_factory.mktemp("corpus")
+    generate(out, Params(CORPUS_DOCS, 7, line_truth=False), PROJECT_SOURCES)
+    return out / "seeds"
+
+
+def zhnews_run(seeds: Path, warehouse: Path, api_url: str, *extra: str) -> subprocess.Popen[str]:
+    """`zhnews run` reporting to the cluster's Prefect server, started (not waited for)."""
+    env = cli_env(warehouse.parent / f"{warehouse.name}-home", api_url)
+    env["PYTHONUNBUFFERED"] = "1"  # its log lines as they happen (a test acts on them mid-run)
+    command = zhnews_command("run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra)
+    return subprocess.Popen(
+        command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    """Wait for a run; its output, after checking it completed."""
+    output, _ = process.communicate(timeout=RUN_TIMEOUT)
+    assert process.returncode == 0, output[-4000:]
+    return output
+
+
+def tables(warehouse: Path) -> Tables:
+    """Every contract table without run ids, in a fixed order."""
+    con = duckdb.connect(str(warehouse / "catalog.duckdb"), read_only=True)
+    try:
+        out = {}
+        for table in TABLES:
+            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+            keep = ", ".join(c for c in columns if c not in RUN_SPECIFIC)
+            out[table] = con.execute(f"select {keep} from {table} order by all").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def threads_tables(corpus: Path, cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    """What the default thread runner makes of the corpus."""
+    warehouse = tmp_path_factory.mktemp("threads") / "wh"
+    finish(zhnews_run(corpus, warehouse, cluster.api_url, "--shard-size", SHARD_SIZE))
+    return tables(warehouse)
+
+
+def dask_args(cluster: Cluster) -> list[str]:
+    return ["--runner", "dask", "--dask-address", cluster.address, "--shard-size", SHARD_SIZE]
+
+
+def test_the_cluster_gives_the_thread_runners_tables(
+    corpus: Path, cluster: Cluster, threads_tables: Tables, tmp_path: Path
+) -> None:
+    output = finish(zhnews_run(corpus, tmp_path / "wh", cluster.api_url, *dask_args(cluster)))
+    assert f"{CORPUS_DOCS} new" in output
+    assert threads_tables["doc_pairs"]  # planted pairs were found
+    assert tables(tmp_path / "wh") == threads_tables
+
+
+def test_a_hanging_document_is_stopped_and_the_cluster_serves_on(
+    corpus: Path, cluster: Cluster, tmp_path: Path
+) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(corpus, seeds)
+    (seeds / "huge.txt").write_text(SLOW_TEXT)
+    limit = ["--max-doc-seconds", str(SHORT_LIMIT)]
+    finish(zhnews_run(seeds, tmp_path / "wh", cluster.api_url, *dask_args(cluster), *limit))
+    con = duckdb.connect(str(tmp_path / "wh" / "catalog.duckdb"), read_only=True)
+    try:
+        rejected = con.execute("select doc_id, reason from rejected_files").fetchall()
+        documents = con.execute("select count(*) from documents").fetchone()
+    finally:
+        con.close()
+    assert rejected == [("huge.txt", "time_limit")]
+    assert documents == (CORPUS_DOCS,)
+    assert cluster.worker_count() == 2
+
+
+def test_a_worker_killed_during_the_shards_still_ends_in_a_correct_run(
+    corpus: Path, cluster: Cluster, threads_tables: Tables, tmp_path: Path
+) -> None:
+    run = zhnews_run(corpus, tmp_path / "wh", cluster.api_url, *dask_args(cluster))
+    assert run.stdout is not None
+    killed_at = None
+    for line in run.stdout:  # the flow's first progress line comes when its first shard is done
+        if "progress:" in line:
+            os.killpg(cluster.workers[0].pid, signal.SIGKILL)  # the worker and its nanny
+            killed_at = line
+            break
+    rest = run.stdout.read()  # the rest (communicate would skip what the line reads buffered)
+    assert run.wait(RUN_TIMEOUT) == 0, rest[-4000:]
+    assert killed_at is not None and f"{CORPUS_DOCS}/{CORPUS_DOCS} files" not in killed_at, killed_at
+    assert "completed" in rest
+    assert tables(tmp_path / "wh") == threads_tables
+    # the cluster gets its second worker back for whatever runs next
+    cluster.workers[0] = start_worker(cluster.address, cluster.root, "worker0-again", cluster.env)
+    cluster.wait_for_workers(2, START_TIMEOUT)
