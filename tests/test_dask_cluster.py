@@ -32,6 +32,8 @@ DASK = Path(sys.executable).parent / "dask"
 # A generated corpus big enough for several shards a worker (with --shard-size) and planted pairs.
 CORPUS_DOCS = 240
 SHARD_SIZE = "20"
+# Copies of each seed in the reposts corpus: 5 x C(40, 2) = 3,900 duplicate pairs.
+REPOSTS = 40
 # Starting a scheduler, two workers and a Prefect server on a loaded 2-core box takes seconds each.
 START_TIMEOUT = 120.0
 RUN_TIMEOUT = 600.0
@@ -239,4 +241,40 @@ def test_a_worker_killed_during_the_shards_still_ends_in_a_correct_run(
     assert tables(tmp_path / "wh") == threads_tables
     # the cluster gets its second worker back for whatever runs next
     cluster.workers[0] = start_worker(cluster.address, cluster.root, "worker0-again", cluster.env)
+    cluster.wait_for_workers(2, START_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def reposts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five seeds saved again and again by other sites (a changed first line each): thousands of
+    candidate pairs, so that verification is spread over both workers as match-verify tasks."""
+    seeds = tmp_path_factory.mktemp("reposts") / "seeds"
+    seeds.mkdir()
+    for source in sorted((PROJECT / "seeds").iterdir()):
+        text = source.read_bytes()
+        for n in range(REPOSTS):
+            (seeds / f"{source.stem}-{n:02d}.txt").write_bytes(f"转载自第{n}号网站\n".encode() + text)
+    return seeds
+
+
+def test_a_worker_killed_during_the_match_step_still_ends_in_a_correct_run(
+    reposts: Path, cluster: Cluster, tmp_path: Path
+) -> None:
+    finish(zhnews_run(reposts, tmp_path / "threads", cluster.api_url))
+    expected = tables(tmp_path / "threads")
+    assert len(expected["doc_pairs"]) >= 2 * 1000  # two match-verify slices at least
+    cluster.wait_for_workers(2, START_TIMEOUT)
+    run = zhnews_run(reposts, tmp_path / "dask", cluster.api_url, *dask_args(cluster))
+    assert run.stdout is not None
+    killed_at = None
+    for line in run.stdout:  # match-candidates runs in the flow's process; match-verify on the workers
+        if "match-candidates" in line and "Finished" in line:
+            os.killpg(cluster.workers[1].pid, signal.SIGKILL)
+            killed_at = line
+            break
+    rest = run.stdout.read()
+    assert run.wait(RUN_TIMEOUT) == 0, rest[-4000:]
+    assert killed_at is not None and "match-events" in rest and "completed" in rest
+    assert tables(tmp_path / "dask") == expected
+    cluster.workers[1] = start_worker(cluster.address, cluster.root, "worker1-again", cluster.env)
     cluster.wait_for_workers(2, START_TIMEOUT)
