@@ -25,6 +25,9 @@ from benchmarks.harness import PROJECT, WORK, corpus, fresh, machine, run_comman
 DEFAULT_SHARD_SIZE = 100
 DEFAULT_DOCS = 3000
 PROGRESS = re.compile(r"progress: (\d+)/(\d+) files, (\d+) documents in ([\d.]+) s")
+# The match step: from the new version built (its last step before matching) to match-events done.
+LOG_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \|")
+MATCH_START, MATCH_END = "built", "match-events"
 CORPUS_DOCS = 10000  # the generated corpus the subset is taken from (made once, then reused)
 
 
@@ -39,8 +42,27 @@ def subset(source: Path, docs: int, target: Path) -> Path:
     return target
 
 
-def timed_run(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> tuple[float, float]:
-    """Wall seconds of one `zhnews run` and seconds of its shard phase (its last progress line)."""
+def _seconds(line: str) -> float | None:
+    """Seconds since midnight of a Prefect log line, or None for another line."""
+    found = LOG_TIME.match(line)
+    return int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3]) if found else None
+
+
+def match_seconds(output: str) -> float:
+    """The match step's seconds in a run's log: version built -> match-events finished."""
+    start = end = None
+    for line in output.splitlines():
+        at = _seconds(line)
+        if at is not None and MATCH_START in line and "version" in line:
+            start = at
+        elif at is not None and MATCH_END in line and "Finished" in line:
+            end = at
+    return end - start if start is not None and end is not None else float("nan")
+
+
+def timed_run(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> tuple[float, float, float]:
+    """Wall seconds of one `zhnews run`, of its shard phase (its last progress line) and of its
+    match step."""
     cmd, env = run_command(seeds, warehouse, *extra)
     started = time.perf_counter()
     done = subprocess.run(
@@ -52,7 +74,7 @@ def timed_run(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> tupl
     phases = PROGRESS.findall(done.stdout + done.stderr)
     if not phases:
         raise SystemExit("no progress line in the run's output")
-    return wall, float(phases[-1][3])
+    return wall, float(phases[-1][3]), match_seconds(done.stdout + done.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,21 +88,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     source = corpus(max(CORPUS_DOCS, args.docs), line_truth=False) / "seeds"
     seeds = subset(source, args.docs, WORK / f"workers-seeds-{args.docs}")
-    timings: dict[int, tuple[float, float]] = {}
+    timings: dict[int, tuple[float, float, float]] = {}
     for workers in args.workers:
         options = ["--runner", args.runner, "--shard-size", str(args.shard_size), "--workers", str(workers)]
-        wall, shards = timed_run(seeds, fresh(WORK / "workers-wh"), args.timeout, *options)
-        timings[workers] = (wall, shards)
+        wall, shards, match = timed_run(seeds, fresh(WORK / "workers-wh"), args.timeout, *options)
+        timings[workers] = (wall, shards, match)
         print(
             f"{args.runner} x{workers}: {args.docs:,} docs in {wall:.1f} s wall, "
-            f"shard phase {shards:.1f} s ({args.docs / shards:.0f} docs/s)"
+            f"shard phase {shards:.1f} s ({args.docs / shards:.0f} docs/s), "
+            f"match step {match:.1f} s ({match / wall:.0%} of the run)"
         )
-    base_wall, base_shards = timings[args.workers[0]]
+    base_wall, base_shards, base_match = timings[args.workers[0]]
     for workers in args.workers[1:]:
-        wall, shards = timings[workers]
+        wall, shards, match = timings[workers]
         print(
             f"speed-up x{args.workers[0]} -> x{workers}: {base_wall / wall:.2f} on the wall time, "
-            f"{base_shards / shards:.2f} on the shard phase"
+            f"{base_shards / shards:.2f} on the shard phase, {base_match / match:.2f} on the match step"
         )
     return 0
 
