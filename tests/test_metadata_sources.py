@@ -265,3 +265,19 @@ def test_wechat_script_time_is_the_day_in_china_time() -> None:
     metadata = clean_document(html, "html").metadata
     assert metadata.published_date == dt.date(2020, 2, 12)
     assert "published_date=html_meta" in metadata.source
+
+
+def test_a_heading_opening_the_text_beats_a_section_name_in_title() -> None:
+    """<title> names the section (新闻动态--…官网) and no line is that headline: the heading element
+    that opens the text is the article's, even when it ends like a sentence."""
+    headline = "2019年人文地理学术年会在重庆成功举行！"
+    html = (
+        "<html><head><title>新闻动态--某某学会官网</title></head><body>"
+        "<div class='nav'><a>首页</a> <a>学会概况</a> <a>新闻动态</a></div>"
+        f"<div class='news'><h5>{headline}</h5>"
+        "<div class='ly'>发布时间：2019-05-18 来源：某某学会</div>"
+        f"<div class='text'>{BODY}</div></div></body></html>"
+    )
+    metadata = clean_document(html, "html").metadata
+    assert metadata.title == headline
+    assert "title=heading_opening_text" in metadata.source

@@ -24,12 +24,11 @@ GNE = DEV_PAGES / "gne"
 
 
 # Wrong values still given, each read off its page: two names credited where the line ends in glued
-# chrome (作者：余毅菁 向雪妮返回富达), a section name taken for the headline (gsc_1), a space the page's
-# <title> has, the uploader in <meta name=author>, a party branch in 作者： while the text credits two
-# reporters, a source line's 本站原创 and a closing 来源：网络/无锡交警 where the outlet is the account.
+# chrome (作者：余毅菁 向雪妮返回富达), a space the page's <title> has, the uploader in <meta
+# name=author>, a party branch in 作者： while the text credits two reporters, a source line's 本站原创
+# and a closing 来源：网络/无锡交警 where the outlet is the account.
 KNOWN_WRONG: dict[str, dict[str, object]] = {
     "163_9": {"source": "无锡交警"},
-    "gsc_1": {"title": "新闻动态"},
     "njxfhn_1": {"author": "余毅菁"},
     "other_1": {
         "title": "全国人民代表大会常务委员会关于批准财政部发行特别国债购买外汇及调整2007 年末"
@@ -40,7 +39,7 @@ KNOWN_WRONG: dict[str, dict[str, object]] = {
     "zyyfy_1": {"source": "本站原创", "author": "医技药剂党支部"},
 }
 # Right values on the 62 gne pages when the floors were set (python -m benchmarks.metadata).
-RIGHT_AT_LEAST = {"title": 60, "date": 60, "source": 40, "author": 45}
+RIGHT_AT_LEAST = {"title": 61, "date": 60, "source": 40, "author": 45}
 
 
 def _metadata(path: Path) -> Metadata:

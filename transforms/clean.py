@@ -43,6 +43,7 @@ MAX_CAPTION_RUN = 4
 # The article's head: the lines from its headline to its first paragraph, at most this many (the
 # DOM side's MAX_HEADLINE_GAP_BLOCKS: a headline further than that from the text is not its own).
 HEAD_MAX_LINES = 15
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Blocks whose lines are the text itself, repeated or not (code listings in a tutorial).
 PREFORMATTED_TAGS = frozenset({"pre", "code", "listing", "plaintext"})
 
@@ -108,6 +109,7 @@ class _Line:
     # From the page's markup (None for plain text): in the article's container, right after an image.
     in_main: bool | None = None
     after_media: bool = False
+    heading: bool = False  # an <h1>-<h6> block
 
     def __post_init__(self) -> None:
         """The key is the Simplified line with runs of whitespace folded, as the rules read it."""
@@ -257,6 +259,32 @@ def _is_title_shaped(line: _Line) -> bool:
         and not is_enumerated(key)
         and not is_photo_credit(key)
     )
+
+
+def _text_title(
+    lines: list[_Line], found: tuple[int, str] | None, headline: str | None
+) -> tuple[str | None, str]:
+    """The title and its rule where no line is the markup's headline: a heading element opening the
+    text, else the markup's headline, else the line the text rules found."""
+    if found is not None and found[1] == "heading_opening_text":
+        return lines[found[0]].key, found[1]
+    if headline:
+        return headline, "html_headline"
+    if found is not None:
+        return lines[found[0]].key, found[1]
+    return None, ""
+
+
+def _heading_opening_text(lines: list[_Line], first_para: int) -> tuple[int, str] | None:
+    """A heading element (<h1>-<h6>) that opens the text, where the markup's headline (a section
+    name in <title>: 新闻动态--中国地理学会官网) is on no line: the article's own headline, even when
+    it ends like a sentence (…成功举行！)."""
+    if first_para >= len(lines):
+        return None
+    line = lines[first_para]
+    if line.heading and line.label is None and len(line.key) <= TITLE_MAX_CHARS:
+        return first_para, "heading_opening_text"
+    return None
 
 
 def _find_title(lines: list[_Line], first_para: int) -> tuple[int, str] | None:
@@ -503,8 +531,9 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         repaired = [strip_annotations(r)[0] for r in raws] if multi else repaired_all.split("\n")
         chrome = [block.chrome_rule for block in page.blocks]
         subheads = [block.emphasised for block in page.blocks]
-        places: list[tuple[bool | None, bool, bool]] = [
-            (block.in_main, block.after_media, block.tag in PREFORMATTED_TAGS) for block in page.blocks
+        places: list[tuple[bool | None, bool, bool, bool]] = [
+            (block.in_main, block.after_media, block.tag in PREFORMATTED_TAGS, block.tag in HEADING_TAGS)
+            for block in page.blocks
         ]
     else:
         raws = _split_lines(text)
@@ -512,7 +541,7 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         repaired = _split_lines(repaired_all)
         chrome = [None] * len(raws)
         subheads = [False] * len(raws)
-        places = [(None, False, False)] * len(raws)
+        places = [(None, False, False, False)] * len(raws)
     script = detect_script(repaired_all)
     keep = [i for i, raw in enumerate(raws) if raw.strip()]
     simplified = to_simplified_lines([repaired[i].strip() for i in keep])
@@ -520,7 +549,7 @@ def _prepare(text: str, input_format: InputFormat) -> tuple[list[_Line], str, in
         _Line(i + 1, raws[i], repaired[i].strip(), simp) for i, simp in zip(keep, simplified, strict=True)
     ]
     for line, i in zip(lines, keep, strict=True):
-        line.in_main, line.after_media, preformatted = places[i]
+        line.in_main, line.after_media, preformatted, line.heading = places[i]
         if chrome[i]:
             _set(line, "boilerplate", str(chrome[i]))
         elif preformatted and line.in_main:
@@ -670,12 +699,11 @@ def clean_document(text: str, input_format: InputFormat) -> CleanDocument:
             _set(lines[index], "title", "html_title")
         meta.title, title_origin = html_found[1], "html_title"
     else:
-        found = _find_title(lines, first_para)
+        found = _find_title(lines, first_para) or _heading_opening_text(lines, first_para)
         title_index = found[0] if found else None
         if found is not None:
             _set(lines[found[0]], "title", found[1])
-        meta.title = page.headline or (lines[found[0]].key if found else None)
-        title_origin = "html_headline" if page.headline else (found[1] if found else "")
+        meta.title, title_origin = _text_title(lines, found, page.headline)
     _label_head(lines, title_index, first_para)
     _label_meta_lines(lines, meta, first_para)
     _label_repeats(lines, meta.title)
