@@ -112,30 +112,50 @@ def run_command(seeds: Path, warehouse: Path, *extra: str) -> tuple[list[str], d
     return [*ZHNEWS, "run", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra], env
 
 
-def run_zhnews(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> RunMeasure:
-    """Time one `zhnews run` (a fresh process: Prefect's start-up included) and sample its memory."""
-    cmd, env = run_command(seeds, warehouse, *extra)
+@dataclass(frozen=True)
+class Sampled:
+    """One fresh process: its wall time, exit code, output, and its memory sampled while it ran."""
+
+    seconds: float
+    returncode: int
+    output: str
+    peak_rss: int  # RSS summed over the process tree
+    peak_pss: int  # PSS summed over the process tree
+    peak_own: int  # RSS of the process alone
+    wall_start: float  # time.time() at its start (its log's clock)
+
+
+def sample_process(cmd: list[str], env: dict[str, str] | None, timeout: float) -> Sampled:
+    """Run a command in a fresh process from the project root, sampling its memory every
+    RSS_SAMPLE_SECONDS; killed and reported past the time box."""
     started, wall_start = time.perf_counter(), time.time()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a pipe would fill on long runs
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True, cwd=PROJECT)
         ps = psutil.Process(proc.pid)
-        peak = peak_pss = peak_flow = 0
+        peak = peak_pss = peak_own = 0
         while proc.poll() is None:
             if time.perf_counter() - started > timeout:
                 proc.kill()
                 proc.wait()
-                raise SystemExit(f"zhnews run over the {timeout:.0f} s time box: {' '.join(cmd)}")
+                raise SystemExit(f"over the {timeout:.0f} s time box: {' '.join(cmd)}")
             with contextlib.suppress(psutil.NoSuchProcess):
                 peak = max(peak, tree_rss(ps))
                 peak_pss = max(peak_pss, tree_pss(ps))
-                peak_flow = max(peak_flow, ps.memory_info().rss)
+                peak_own = max(peak_own, ps.memory_info().rss)
             time.sleep(RSS_SAMPLE_SECONDS)
         seconds = time.perf_counter() - started
         log.seek(0)
         output = log.read()
-    summary = "\n".join(line for line in output.splitlines() if "|" not in line)
-    phases = tuple(phase_times(output, wall_start))
-    return RunMeasure(seconds, peak, proc.returncode, summary, peak_pss, peak_flow, phases)
+    return Sampled(seconds, proc.returncode, output, peak, peak_pss, peak_own, wall_start)
+
+
+def run_zhnews(seeds: Path, warehouse: Path, timeout: float, *extra: str) -> RunMeasure:
+    """Time one `zhnews run` (a fresh process: Prefect's start-up included) and sample its memory."""
+    cmd, env = run_command(seeds, warehouse, *extra)
+    run = sample_process(cmd, env, timeout)
+    summary = "\n".join(line for line in run.output.splitlines() if "|" not in line)
+    phases = tuple(phase_times(run.output, run.wall_start))
+    return RunMeasure(run.seconds, run.peak_rss, run.returncode, summary, run.peak_pss, run.peak_own, phases)
 
 
 # Log lines that end a phase of `zhnews run` (Prefect's log format: "HH:MM:SS.mmm | LEVEL | ...").

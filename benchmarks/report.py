@@ -15,20 +15,12 @@ Run: .venv/bin/python -m benchmarks.report --docs 20000
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from benchmarks.harness import (
-    PROJECT,
-    RSS_SAMPLE_SECONDS,
     WORK,
     ZHNEWS,
     corpus,
@@ -37,6 +29,7 @@ from benchmarks.harness import (
     machine,
     mib,
     run_zhnews,
+    sample_process,
 )
 
 REPEATS = 2  # cold and unchanged reports each; the machine is shared, so one figure is not enough
@@ -64,28 +57,12 @@ class ReportMeasure:
 
 def time_report(warehouse: Path, out: Path, timeout: float) -> ReportMeasure:
     """Run `zhnews report` once in a fresh process and sample its memory."""
-    cmd = [*ZHNEWS, "report", "--warehouse", str(warehouse), "--out", str(out)]
-    started = time.perf_counter()
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=PROJECT)
-        ps = psutil.Process(proc.pid)
-        peak = 0
-        while proc.poll() is None:
-            if time.perf_counter() - started > timeout:
-                proc.kill()
-                proc.wait()
-                raise SystemExit(f"zhnews report over the {timeout:.0f} s time box")
-            with contextlib.suppress(psutil.NoSuchProcess):
-                peak = max(peak, ps.memory_info().rss)
-            time.sleep(RSS_SAMPLE_SECONDS)
-        seconds = time.perf_counter() - started
-        log.seek(0)
-        output = log.read()
-    found = SUMMARY.search(output)
-    if proc.returncode != 0 or found is None:
-        raise SystemExit(f"zhnews report failed ({proc.returncode}):\n{output}")
+    run = sample_process([*ZHNEWS, "report", "--warehouse", str(warehouse), "--out", str(out)], None, timeout)
+    found = SUMMARY.search(run.output)
+    if run.returncode != 0 or found is None:
+        raise SystemExit(f"zhnews report failed ({run.returncode}):\n{run.output}")
     written, unchanged, removed = (int(g) for g in found.groups())
-    return ReportMeasure(seconds, peak, written, unchanged, removed)
+    return ReportMeasure(run.seconds, run.peak_own, written, unchanged, removed)
 
 
 def folder_bytes(folder: Path) -> int:

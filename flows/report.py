@@ -25,9 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warehouse.catalog import connect_read_only
-
-if TYPE_CHECKING:
-    import jinja2
 from warehouse.report import (
     DocumentMeta,
     DocumentRows,
@@ -41,6 +38,9 @@ from warehouse.report import (
     rejected_files,
     summary,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
 MANIFEST = "report-manifest.json"

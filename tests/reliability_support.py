@@ -126,3 +126,33 @@ def hostile_batch(items: Sequence[str], context: None, progress: Callable[[int],
 def pid_batch(items: Sequence[str], context: None, progress: Callable[[int], None]) -> list[object]:
     """A batch function that says which process ran it, after running its items as hostile_batch."""
     return [os.getpid(), *hostile_batch(items, context, progress)]
+
+
+# Contract tables (and the files manifest) two runs must agree on; columns that hold the run id by
+# design left out.
+CONTRACT_TABLES = (
+    "documents",
+    "lines",
+    "side_texts",
+    "passages",
+    "doc_pairs",
+    "events",
+    "rejected_files",
+    "files",
+)
+RUN_SPECIFIC = frozenset({"run_id", "part"})
+Tables = dict[str, list[tuple[object, ...]]]
+
+
+def contract_tables(warehouse: Path) -> Tables:
+    """Every contract table (and the files manifest) without run ids, in a fixed order."""
+    con = connect_read_only(warehouse)
+    try:
+        out = {}
+        for table in CONTRACT_TABLES:
+            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+            keep = ", ".join(c for c in columns if c not in RUN_SPECIFIC)
+            out[table] = con.execute(f"select {keep} from {table} order by all").fetchall()
+        return out
+    finally:
+        con.close()

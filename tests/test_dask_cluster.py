@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from reliability_support import cli_env, zhnews_command
+from reliability_support import Tables, cli_env, contract_tables, zhnews_command
 
 from benchmarks.gen_corpus import PROJECT_SOURCES, Params, generate
 from flows.apiserver import TemporaryServer
@@ -37,9 +37,6 @@ REPOSTS = 40
 # Starting a scheduler, two workers and a Prefect server on a loaded 2-core box takes seconds each.
 START_TIMEOUT = 120.0
 RUN_TIMEOUT = 600.0
-TABLES = ["documents", "lines", "side_texts", "passages", "doc_pairs", "events", "rejected_files"]
-RUN_SPECIFIC = {"run_id", "part"}
-Tables = dict[str, list[tuple[object, ...]]]
 
 
 def free_port() -> int:
@@ -169,26 +166,12 @@ def finish(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def tables(warehouse: Path) -> Tables:
-    """Every contract table without run ids, in a fixed order."""
-    con = duckdb.connect(str(warehouse / "catalog.duckdb"), read_only=True)
-    try:
-        out = {}
-        for table in TABLES:
-            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-            keep = ", ".join(c for c in columns if c not in RUN_SPECIFIC)
-            out[table] = con.execute(f"select {keep} from {table} order by all").fetchall()
-        return out
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def threads_tables(corpus: Path, cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     """What the default thread runner makes of the corpus."""
     warehouse = tmp_path_factory.mktemp("threads") / "wh"
     finish(zhnews_run(corpus, warehouse, cluster.api_url, "--shard-size", SHARD_SIZE))
-    return tables(warehouse)
+    return contract_tables(warehouse)
 
 
 def dask_args(cluster: Cluster) -> list[str]:
@@ -201,7 +184,7 @@ def test_the_cluster_gives_the_thread_runners_tables(
     output = finish(zhnews_run(corpus, tmp_path / "wh", cluster.api_url, *dask_args(cluster)))
     assert f"{CORPUS_DOCS} new" in output
     assert threads_tables["doc_pairs"]  # planted pairs were found
-    assert tables(tmp_path / "wh") == threads_tables
+    assert contract_tables(tmp_path / "wh") == threads_tables
 
 
 def test_a_hanging_document_is_stopped_and_the_cluster_serves_on(
@@ -238,7 +221,7 @@ def test_a_worker_killed_during_the_shards_still_ends_in_a_correct_run(
     assert run.wait(RUN_TIMEOUT) == 0, rest[-4000:]
     assert killed_at is not None and f"{CORPUS_DOCS}/{CORPUS_DOCS} files" not in killed_at, killed_at
     assert "completed" in rest
-    assert tables(tmp_path / "wh") == threads_tables
+    assert contract_tables(tmp_path / "wh") == threads_tables
     # the cluster gets its second worker back for whatever runs next
     cluster.workers[0] = start_worker(cluster.address, cluster.root, "worker0-again", cluster.env)
     cluster.wait_for_workers(2, START_TIMEOUT)
@@ -261,7 +244,7 @@ def test_a_worker_killed_during_the_match_step_still_ends_in_a_correct_run(
     reposts: Path, cluster: Cluster, tmp_path: Path
 ) -> None:
     finish(zhnews_run(reposts, tmp_path / "threads", cluster.api_url))
-    expected = tables(tmp_path / "threads")
+    expected = contract_tables(tmp_path / "threads")
     assert len(expected["doc_pairs"]) >= 2 * 1000  # two match-verify slices at least
     cluster.wait_for_workers(2, START_TIMEOUT)
     run = zhnews_run(reposts, tmp_path / "dask", cluster.api_url, *dask_args(cluster))
@@ -275,6 +258,6 @@ def test_a_worker_killed_during_the_match_step_still_ends_in_a_correct_run(
     rest = run.stdout.read()
     assert run.wait(RUN_TIMEOUT) == 0, rest[-4000:]
     assert killed_at is not None and "match-events" in rest and "completed" in rest
-    assert tables(tmp_path / "dask") == expected
+    assert contract_tables(tmp_path / "dask") == expected
     cluster.workers[1] = start_worker(cluster.address, cluster.root, "worker1-again", cluster.env)
     cluster.wait_for_workers(2, START_TIMEOUT)

@@ -14,6 +14,14 @@ from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from transforms.overlap import split_passages
 from warehouse.catalog import EVENT_REPORTS_SQL
 from warehouse.match import MatchConfig, MatchResult, match_corpus
+from warehouse.match.step import (
+    candidates_of,
+    finish_match,
+    match_state,
+    merge_verdicts,
+    split_candidates,
+    verify_candidates,
+)
 from warehouse.match.verify import strong_match
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
@@ -225,15 +233,6 @@ def test_stock_clause_in_different_sentences_does_not_link(tmp_path: Path) -> No
 def test_verification_in_slices_equals_one_pass(tmp_path: Path, bodies: dict[str, str], parts: int) -> None:
     """The flow spreads verification over workers in consecutive slices of the candidate pairs; the
     merged verdicts give the same tables as one pass (issue 20)."""
-    from warehouse.match.step import (
-        candidates_of,
-        finish_match,
-        match_state,
-        merge_verdicts,
-        split_candidates,
-        verify_candidates,
-    )
-
     s2t, t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
     reposts = {
         f"repost{n}.txt": f"转载{n}。\n" + t2s.convert(s2t.convert(bodies[k])) for n, k in enumerate(bodies)

@@ -17,9 +17,16 @@ BODY = (
 )
 
 
-def page(head: str) -> str:
-    title = "全市新建五十所幼儿园"
-    return f"<html><head><title>{title}</title>{head}</head><body><h1>{title}</h1>{BODY}</body></html>"
+TITLE = "全市新建五十所幼儿园"
+
+
+def page(head: str = "", lead: str = "", extra: str = "") -> str:
+    """A news page: <head> extras, the headline, lines under it (lead), the body, and what follows
+    the article (extra)."""
+    return (
+        f"<html><head><title>{TITLE}</title>{head}</head><body><h1>{TITLE}</h1>{lead}"
+        f"<div class='content'>{BODY}</div>{extra}</body></html>"
+    )
 
 
 def ld(data: object) -> str:
@@ -125,9 +132,7 @@ def test_only_plausible_dates(text: str, date: dt.date | None) -> None:
 
 def test_each_value_says_where_it_came_from() -> None:
     head = ld({"@type": "NewsArticle", "datePublished": "2023-08-01", "author": {"name": "王伟"}})
-    html = page(head).replace(
-        "<h1>全市新建五十所幼儿园</h1>", "<h1>全市新建五十所幼儿园</h1><p>来源：某某日报</p>"
-    )
+    html = page(head, lead="<p>来源：某某日报</p>")
     meta = clean_document(html, "html").metadata
     assert meta.source == (
         "title=html_title,published_date=html_meta,source_outlet=meta_line,author=html_meta"
@@ -138,45 +143,39 @@ def test_each_value_says_where_it_came_from() -> None:
     )
 
 
-def body_page(article_head: str, extra: str = "") -> str:
-    title = "全市新建五十所幼儿园"
-    return (
-        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{article_head}"
-        f"{BODY}</article>{extra}</body></html>"
-    )
-
-
 @pytest.mark.parametrize(
     ("html", "date", "author"),
     [
         (  # schema.org microdata on ordinary elements
-            body_page(
-                '<span itemprop="datePublished" content="2023-08-01T09:00:00+08:00">8月1日</span>'
+            page(
+                lead='<span itemprop="datePublished" content="2023-08-01T09:00:00+08:00">8月1日</span>'
                 '<div itemprop="author" itemscope><span itemprop="name">王伟</span></div>'
             ),
             dt.date(2023, 8, 1),
             "王伟",
         ),
         (  # an HTML5 <time> that says it is the publication time
-            body_page(
-                '<time pubdate datetime="2023-08-02">昨天</time>', '<time datetime="2023-09-30">评论</time>'
+            page(
+                lead='<time pubdate datetime="2023-08-02">昨天</time>',
+                extra='<time datetime="2023-09-30">评论</time>',
             ),
             dt.date(2023, 8, 2),
             None,
         ),
         (  # the page's only <time>
-            body_page('<time class="date" datetime="2023-08-03T10:00">8月3日</time>'),
+            page(lead='<time class="date" datetime="2023-08-03T10:00">8月3日</time>'),
             dt.date(2023, 8, 3),
             None,
         ),
         (  # two <time> elements and neither says which is the article's: no date from them
-            body_page('<time datetime="2023-08-04">一</time>', '<time datetime="2023-08-05">二</time>'),
+            page(lead='<time datetime="2023-08-04">一</time>', extra='<time datetime="2023-08-05">二</time>'),
             None,
             None,
         ),
         (  # a microdata author that is a whole block of text is not a name
-            body_page(
-                '<div itemprop="author">本报记者在现场采访了多位家长和老师，大家都对新建幼儿园表示欢迎</div>'
+            page(
+                lead='<div itemprop="author">本报记者在现场采访了多位家长和老师，'
+                "大家都对新建幼儿园表示欢迎</div>"
             ),
             None,
             None,
@@ -189,37 +188,26 @@ def test_microdata_and_time_elements(html: str, date: dt.date | None, author: st
     assert (metadata.published_date, metadata.author) == (date, author)
 
 
-def head_page(head_line: str, extra: str = "") -> str:
-    title = "全市新建五十所幼儿园"
-    return (
-        f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{head_line}"
-        f"<div class='content'>{BODY}</div>{extra}</body></html>"
-    )
-
-
 @pytest.mark.parametrize(
     ("html", "date", "origin"),
     [
         (  # the date line under the headline sits in a share bar: still the article's date
-            head_page("<div class='share-bar'>2023-08-01 · 某某日报 <a>分享</a></div>"),
+            page(lead="<div class='share-bar'>2023-08-01 · 某某日报 <a>分享</a></div>"),
             dt.date(2023, 8, 1),
             "head_line",
         ),
         (  # an account name glued to the date (qq, toutiao) under the headline: a date line
-            head_page("<div class='author-info'>金融市场棱镜2019-09-23 07:48</div>"),
+            page(lead="<div class='author-info'>金融市场棱镜2019-09-23 07:48</div>"),
             dt.date(2019, 9, 23),
             "meta_line",
         ),
         (  # a keyed date line the markup put away from the headline (a footer-like info table)
-            head_page(
-                "", extra="<div class='footer-info'>发布日期：2019-09-23 14:34:05 所属分类： 头条</div>"
-            ),
+            page(extra="<div class='footer-info'>发布日期：2019-09-23 14:34:05 所属分类： 头条</div>"),
             dt.date(2019, 9, 23),
             "keyed_date_line",
         ),
         (  # keyed date lines that disagree: the page does not say which is its own
-            head_page(
-                "",
+            page(
                 extra="<div class='footer'>发布时间：2019-09-23</div>"
                 "<div class='footer'>发布时间：2019-09-24</div>",
             ),
@@ -227,9 +215,7 @@ def head_page(head_line: str, extra: str = "") -> str:
             "",
         ),
         (  # a date in a list below the article is a sidebar's, not the article's
-            head_page(
-                "", extra="<ul class='list'><li><a>往期回顾</a> 2019-05-05</li><li><a>更早</a></li></ul>"
-            ),
+            page(extra="<ul class='list'><li><a>往期回顾</a> 2019-05-05</li><li><a>更早</a></li></ul>"),
             None,
             "",
         ),
@@ -250,7 +236,7 @@ def test_head_and_keyed_date_lines(html: str, date: dt.date | None, origin: str)
 
 def test_a_note_that_mentions_a_day_is_not_a_date_line() -> None:
     note = "<p>（2007年6月29日第十届全国人民代表大会常务委员会第二十八次会议通过）</p>"
-    metadata = clean_document(head_page(note), "html").metadata
+    metadata = clean_document(page(lead=note), "html").metadata
     assert metadata.published_date is None
 
 
@@ -261,7 +247,7 @@ def test_bare_names_after_a_date_are_all_kept() -> None:
 
 def test_wechat_script_time_is_the_day_in_china_time() -> None:
     # 1581517074 is 2020-02-12 22:17:54 in UTC+8 (14:17:54 UTC); the page itself shows only 昨天
-    html = head_page("<em id='publish_time'>昨天</em><script>var ct = \"1581517074\";</script>")
+    html = page(lead="<em id='publish_time'>昨天</em><script>var ct = \"1581517074\";</script>")
     metadata = clean_document(html, "html").metadata
     assert metadata.published_date == dt.date(2020, 2, 12)
     assert "published_date=html_meta" in metadata.source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.pinyin import is_reading_of, strip_annotations
+from transforms.pinyin import annotation_spans, is_reading_of, strip_annotations
 
 CASES = [
     # (input, expected text, repairs)
@@ -41,3 +41,21 @@ def test_strip_annotations(text: str, expected: str, repairs: int) -> None:
 )
 def test_is_reading_of(char: str, reading: str, expected: bool) -> None:
     assert is_reading_of(char, reading) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中國計量網(wǎng)——門戶網(wǎng)站",
+        "國際標準化組織(ISO)與中國(上海)",
+        "函數f(x)和網(xyz)",
+        "網(wǎng)與網(xyz)",
+        "沒有註音",
+    ],
+)
+def test_annotation_spans_are_what_strip_annotations_removes(text: str) -> None:
+    spans = annotation_spans(text)
+    starts = [0] + [end for _, end in spans]
+    stops = [start for start, _ in spans] + [len(text)]
+    kept = "".join(text[a:b] for a, b in zip(starts, stops, strict=True))
+    assert (kept, len(spans)) == strip_annotations(text)

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from reliability_support import contract_tables
 
 from flows import process
 from flows.progress import Progress, render_bar, render_log_line
@@ -308,23 +309,6 @@ def test_progress_draws_a_bar_on_a_terminal() -> None:
 
 # --- runs of the flow ------------------------------------------------------------------------------
 
-TABLES = ["documents", "lines", "side_texts", "passages", "doc_pairs", "events", "rejected_files", "files"]
-RUN_SPECIFIC = {"run_id", "part"}  # names that hold the run id by design
-
-
-def _tables(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every contract table (and the files manifest) without run ids, in a fixed order."""
-    con = connect_read_only(warehouse)
-    try:
-        out = {}
-        for table in TABLES:
-            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-            keep = ", ".join(c for c in columns if c not in RUN_SPECIFIC)
-            out[table] = con.execute(f"select {keep} from {table} order by all").fetchall()
-        return out
-    finally:
-        con.close()
-
 
 def _run(seeds: Path, warehouse: Path, choice: RunnerChoice, shard_size: int) -> RunSummary:
     flow = process.process_seeds.with_options(task_runner=make_task_runner(choice))
@@ -333,13 +317,13 @@ def _run(seeds: Path, warehouse: Path, choice: RunnerChoice, shard_size: int) ->
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_dask_local_cluster_gives_the_same_tables(seeds_dir: Path, tmp_path: Path) -> None:
+def test_dask_local_cluster_gives_the_samecontract_tables(seeds_dir: Path, tmp_path: Path) -> None:
     threads = _run(seeds_dir, tmp_path / "threads", RunnerChoice("threads"), shard_size=2)
     dask = _run(seeds_dir, tmp_path / "dask", RunnerChoice("dask", None, 2), shard_size=2)
     assert (threads.documents, dask.documents) == (5, 5)
-    expected = _tables(tmp_path / "threads")
+    expected = contract_tables(tmp_path / "threads")
     assert len(expected["documents"]) == 5
-    assert _tables(tmp_path / "dask") == expected
+    assert contract_tables(tmp_path / "dask") == expected
 
 
 class _FailureError(RuntimeError):
@@ -373,7 +357,7 @@ def test_failed_run_is_retried_without_recomputing_shards(
     assert sorted(calls) == [1, 2, 2]  # no new call: every shard came from the cache
     assert not (warehouse / ".cache").exists()  # committed: the cache is dropped
     _run(seeds_dir, tmp_path / "clean", RunnerChoice("threads"), shard_size=2)
-    assert _tables(warehouse) == _tables(tmp_path / "clean")
+    assert contract_tables(warehouse) == contract_tables(tmp_path / "clean")
     con = connect_read_only(warehouse)
     try:
         run_ids = con.execute("select distinct run_id from documents").fetchall()

@@ -18,10 +18,10 @@ from typing import TypeVar
 from transforms.chrome import chrome_reason, is_subheading_text
 from transforms.html import html_to_blocks
 from transforms.metadata import (
-    META_MAX_CHARS,
-    OUTLET_MAX_CHARS,
     MetaFields,
     author_fields,
+    is_date_line,
+    is_keyed_date_line,
     is_meta_line,
     parse_date,
     parse_meta_line,
@@ -301,23 +301,9 @@ def _find_title(lines: list[_Line], first_para: int) -> tuple[int, str] | None:
     return None
 
 
-# The keys of a publication date line (not 更新时间: an update is not the publication).
-_DATE_KEY = re.compile(r"(?:发布|发表|发稿|出版)(?:时间|日期)\s*[:：]|^(?:时间|日期)\s*[:：]")
-# A day with its time of day, as date lines write them (2019-09-23 07:48, 2019年09月23日 07:48:01).
-_DATE_AND_TIME = re.compile(
-    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
-)
 # A deck line says something: a line of digits and marks under the title is a counter or a card's
 # figure (a forum poster's 12 / 340 / 1052, a comment count), never a subtitle.
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-def _is_date_line(key: str) -> bool:
-    """A date with a name beside it at most (金融市场棱镜2019-09-23 07:48, 2019-05-17 · 苏皖城市报道): a
-    line that says when, not a note that mentions a day ((2007年6月29日…会议通过))."""
-    if len(key) > META_MAX_CHARS or ends_sentence(key) or not parse_date(key):
-        return False
-    return len(_DATE_AND_TIME.sub("", key).strip(" ·|｜-—()（）[]【】")) <= OUTLET_MAX_CHARS
 
 
 def _label_head(lines: list[_Line], title_index: int | None, first_para: int) -> None:
@@ -333,7 +319,7 @@ def _label_head(lines: list[_Line], title_index: int | None, first_para: int) ->
             _set(line, "boilerplate", "page_header")
         elif not _LETTER.search(line.key):
             _set(line, "boilerplate", "head_number")
-        elif _is_date_line(line.key):
+        elif is_date_line(line.key):
             _set(line, "meta", "head_date_line")
         elif is_photo_credit(line.key):
             _set(line, "caption", "photo_credit")
@@ -640,7 +626,7 @@ def _keyed_date(lines: list[_Line]) -> dt.date | None:
     days = {
         day
         for line in lines
-        if line.label != "side" and _DATE_KEY.search(line.key) and is_meta_line(line.key)
+        if line.label != "side" and is_keyed_date_line(line.key)
         for day in [parse_date(line.key)]
         if day is not None
     }
@@ -655,7 +641,7 @@ def _head_date(lines: list[_Line], title_index: int | None) -> dt.date | None:
     for line in lines[title_index + 1 : title_index + 1 + HEAD_MAX_LINES]:
         if line.label == "body" and is_paragraph(line.key):
             return None
-        if line.label != "side" and _is_date_line(line.key):
+        if line.label != "side" and is_date_line(line.key):
             return parse_date(line.key)
     return None
 

@@ -447,30 +447,41 @@ def _meta_tags(root: Any) -> dict[str, str]:
 _ARTICLE_TYPES = frozenset({"newsarticle", "article", "reportagenewsarticle", "blogposting", "webpage"})
 # A page's JSON-LD blocks are small; a larger script is data (a state dump), not page metadata.
 JSON_LD_MAX_CHARS = 100_000
+# A WeChat article page states its publication time in its own script: var ct = "1581517074" (Unix
+# seconds); the page shows only 昨天 or 前天. Days are counted in China time (UTC+8), as WeChat shows them.
+_WECHAT_CT = re.compile(r'\bvar\s+ct\s*=\s*"(\d{10})"')
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 
 
-def _json_ld(root: Any) -> dict[str, str]:
-    """datePublished / dateModified / author of the page's article from its JSON-LD, as meta keys."""
+def _script_meta(root: Any) -> dict[str, str]:
+    """What the page's scripts state about its article, in one pass over them: JSON-LD's
+    datePublished / dateModified / author, and WeChat's var ct, as meta keys."""
     out: dict[str, str] = {}
     for element in root.iter("script"):
-        if (element.get("type") or "").strip().lower() != "application/ld+json":
-            continue
         text = element.text or ""
-        if len(text) > JSON_LD_MAX_CHARS:
-            continue
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        for item in _json_ld_items(data):
-            for key in ("datePublished", "dateModified", "pubDate"):
-                value = item.get(key)
-                if isinstance(value, str) and value.strip():
-                    out.setdefault(key.lower(), value.strip())
-            author = _json_ld_author(item.get("author"))
-            if author:
-                out.setdefault("author", author)
+        if (element.get("type") or "").strip().lower() == "application/ld+json":
+            if len(text) <= JSON_LD_MAX_CHARS:
+                _json_ld(text, out)
+        elif "var ct" in text and "wechat:ct" not in out and (found := _WECHAT_CT.search(text)):
+            day = dt.datetime.fromtimestamp(int(found.group(1)), CHINA_TIME).date()
+            out["wechat:ct"] = day.isoformat()
     return out
+
+
+def _json_ld(text: str, out: dict[str, str]) -> None:
+    """Add what one JSON-LD block says of the page's article (the first value of each key wins)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return
+    for item in _json_ld_items(data):
+        for key in ("datePublished", "dateModified", "pubDate"):
+            value = item.get(key)
+            if isinstance(value, str) and value.strip():
+                out.setdefault(key.lower(), value.strip())
+        author = _json_ld_author(item.get("author"))
+        if author:
+            out.setdefault("author", author)
 
 
 # Microdata (schema.org itemprop on any element) and HTML5 <time>: the page's own date and author.
@@ -511,25 +522,6 @@ def _microdata(root: Any) -> dict[str, str]:
     if chosen:
         out.setdefault("time_element", _normalise(chosen[0].get("datetime")))
     return out
-
-
-# A WeChat article page states its publication time in its own script: var ct = "1581517074" (Unix
-# seconds); the page shows only 昨天 or 前天. Days are counted in China time (UTC+8), as WeChat shows them.
-_WECHAT_CT = re.compile(r'\bvar\s+ct\s*=\s*"(\d{10})"')
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
-
-
-def _script_dates(root: Any) -> dict[str, str]:
-    """The publication day a page's own script states (WeChat's var ct), as a meta key."""
-    for element in root.iter("script"):
-        text = element.text or ""
-        if "var ct" not in text:
-            continue
-        found = _WECHAT_CT.search(text)
-        if found:
-            day = dt.datetime.fromtimestamp(int(found.group(1)), CHINA_TIME).date()
-            return {"wechat:ct": day.isoformat()}
-    return {}
 
 
 def _json_ld_items(data: object) -> list[dict[str, Any]]:
@@ -830,7 +822,7 @@ def html_to_blocks(html: str) -> HtmlPage:
         return HtmlPage([])
     title_tag = _title_tag(root)
     # a <meta> tag wins over the same key in microdata, and microdata over JSON-LD
-    meta = {**_script_dates(root), **_json_ld(root), **_microdata(root), **_meta_tags(root)}
+    meta = {**_script_meta(root), **_microdata(root), **_meta_tags(root)}
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     walker = _Walker()
     walker.walk(root)

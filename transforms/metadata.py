@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from transforms.names import name_problem, placeholder
-from transforms.shape import TAIL_CHARS
+from transforms.shape import TAIL_CHARS, ends_sentence
 
 # A meta line is a short header line; anything longer is prose that happens to contain 来源: or a date.
 META_MAX_CHARS = 100
@@ -43,9 +43,14 @@ _DIGITS = re.compile(r"^[\d\s]+$")
 # A token with a colon carries a key the key regex did not take (本文来源：…): not a bare name.
 _HAS_COLON = re.compile(r"[:：]")
 _DATE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
-_DATE_FIRST = re.compile(
-    r"^[(（【\[]?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[)）】\]]?(?:\s|$)"
-)
+# A day with its time of day, as date lines write them (2019-09-23 07:48, 2019年09月23日 07:48:01).
+_DAY_AND_TIME = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+_DATE_FIRST = re.compile(rf"^[(（【\[]?{_DAY_AND_TIME}[)）】\]]?(?:\s|$)")
+_DAY_AND_TIME_RE = re.compile(_DAY_AND_TIME)
+# What may stand around a date in a date line: separators and brackets.
+_DATE_LINE_EDGES = " ·|｜-—()（）[]【】"
+# The keys of a publication date line (not 更新时间: an update is not the publication).
+_PUBLISHED_KEY = re.compile(r"(?:发布|发表|发稿|出版)(?:时间|日期)\s*[:：]|^(?:时间|日期)\s*[:：]")
 # A forum or blog post header: 发表于 2005-5-7 21:23:57, 发布于：2011年3月2日, posted on 2009-01-02.
 _POSTED_AT = re.compile(
     r"^(?:.{0,20}\s)?(?:发表于|发布于|发帖于|发表时间|发帖时间|posted\s+on)\s*[:：]?\s*\d{4}\s*[-/.年]",
@@ -91,6 +96,19 @@ def _is_bar_meta(line: str) -> bool:
 def _with_colons(line: str) -> str:
     """A bar-separated meta line with a colon after each bare key (来源CSDN -> 来源：CSDN)."""
     return " | ".join(_BARE_KEY.sub(r"\g<key>：", part) for part in _BAR_SPLIT.split(line))
+
+
+def is_date_line(line: str) -> bool:
+    """A date with a name beside it at most (金融市场棱镜2019-09-23 07:48, 2019-05-17 · 苏皖城市报道): a
+    line that says when, not a note that mentions a day ((2007年6月29日…会议通过))."""
+    if len(line) > META_MAX_CHARS or ends_sentence(line) or not parse_date(line):
+        return False
+    return len(_DAY_AND_TIME_RE.sub("", line).strip(_DATE_LINE_EDGES)) <= OUTLET_MAX_CHARS
+
+
+def is_keyed_date_line(line: str) -> bool:
+    """A meta line keyed as the publication time (发布日期：2019-09-23, 发布时间：…, 时间：…)."""
+    return _PUBLISHED_KEY.search(line) is not None and is_meta_line(line)
 
 
 def is_meta_line(line: str) -> bool:

@@ -53,6 +53,13 @@ def is_reading_of(char: str, annotation: str) -> bool:
     return _normalise_reading(annotation) in readings(char)
 
 
+def annotation_spans(text: str) -> list[tuple[int, int]]:
+    """Where the annotations strip_annotations removes stand in the text (the review site marks them)."""
+    if not _MAYBE_ANNOTATED.search(text):
+        return []
+    return [m.span() for m in _ANNOTATION.finditer(text) if is_reading_of(m.group(1), m.group(2))]
+
+
 def strip_annotations(text: str) -> tuple[str, int]:
     """Text without 字(pīnyīn) annotations that read that very character, and how many were removed.
 

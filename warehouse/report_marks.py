@@ -10,10 +10,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-# The annotation pattern is the repair's own (transforms.pinyin): its code is part of the rules version,
-# so it is read here rather than given a public twin there (a new function in transforms/ would make
-# every stored document stale).
-from transforms.pinyin import _ANNOTATION, is_reading_of, strip_annotations
+from transforms.pinyin import annotation_spans
 
 Span = tuple[int, int]
 PINYIN = "pinyin"
@@ -31,27 +28,17 @@ class Segment:
 
 
 def pinyin_segments(raw: str) -> tuple[Segment, ...]:
-    """The input line with the annotations the repair removed marked, so a reviewer sees both texts.
-
-    The unmarked segments joined are exactly strip_annotations(raw); if they were not (the repair
-    changed), the line is one unmarked segment rather than a wrong mark.
-    """
-    repaired, count = strip_annotations(raw)
-    if not count:
-        return (Segment(raw),)
+    """The input line with the annotations the repair removed marked, so a reviewer sees both texts
+    (the unmarked segments joined are strip_annotations(raw): the repair's own spans)."""
     out: list[Segment] = []
     at = 0
-    for match in _ANNOTATION.finditer(raw):
-        if not is_reading_of(match.group(1), match.group(2)):
-            continue
-        if match.start() > at:
-            out.append(Segment(raw[at : match.start()]))
-        out.append(Segment(match.group(0), PINYIN))
-        at = match.end()
-    if at < len(raw):
+    for start, end in annotation_spans(raw):
+        if start > at:
+            out.append(Segment(raw[at:start]))
+        out.append(Segment(raw[start:end], PINYIN))
+        at = end
+    if at < len(raw) or not out:
         out.append(Segment(raw[at:]))
-    if "".join(s.text for s in out if s.mark is None) != repaired:
-        return (Segment(raw),)
     return tuple(out)
 
 
