@@ -14,6 +14,7 @@ current warehouse.match, and --rounds alternates the given implementations.
 Run: .venv/bin/python -m benchmarks.match_profile --warehouse /tmp/zhnews-bench/wh-memory-10000
          [--impl /tmp/matching_old.py --impl package] [--rounds 1] [--profile]
          [--from-cache] (a warehouse whose run failed in the match step: its cached shards)
+         [--parts N] (each stage cut into N jobs, as on N workers, but run here one after another)
 """
 
 from __future__ import annotations
@@ -40,15 +41,18 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.match.spread import InProcess
+
 # Functions timed as phases where a module has them (the stage modules of warehouse.match, and the
 # names of the older single module; nested calls count in both the caller and the callee).
 PHASES = (
     # warehouse.match
     "find_candidates",
-    "define_sources",
-    "collect_bands",
+    "plan_search",
+    "split_bands",
+    "count_buckets",
     "same_passages",
-    "candidate_pairs",
+    "pair_candidates",
     "passage_df",
     "_load_passages",
     "passage_matches",
@@ -148,7 +152,13 @@ def _timed(fn: Callable[..., Any], totals: dict[str, float], counts: dict[str, i
 
 
 def run_once(
-    impl: Impl, files: list[Path], documents: pa.Table, new: pa.Array, profile: bool, top: int
+    impl: Impl,
+    files: list[Path],
+    documents: pa.Table,
+    new: pa.Array,
+    profile: bool,
+    top: int,
+    parts: int | None = None,
 ) -> None:
     """One match with every phase timed; prints the phases, counts and result md5s."""
     totals: dict[str, float] = defaultdict(float)
@@ -163,7 +173,10 @@ def run_once(
             wall = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
-            result = impl.entry.match_corpus(files, documents, new, None, temp_dir=Path(tmp) / "duckdb")
+            spread = {} if parts is None else {"spread": InProcess(parts=parts)}
+            result = impl.entry.match_corpus(
+                files, documents, new, None, temp_dir=Path(tmp) / "duckdb", **spread
+            )
             if profiler is not None:
                 profiler.disable()
             total = time.process_time() - started
@@ -203,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--top", type=int, default=DEFAULT_TOP)
     parser.add_argument(
+        "--parts", type=int, help="cut each stage into this many jobs, run here one after another"
+    )
+    parser.add_argument(
         "--from-cache", action="store_true", help="the shards a failed run left in the shard cache"
     )
     args = parser.parse_args(argv)
@@ -215,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.warehouse}: {documents.num_rows} documents ({len(new)} new), {len(files)} passage files")
     for _ in range(args.rounds):
         for impl in impls:
-            run_once(impl, files, documents, new, args.profile, args.top)
+            run_once(impl, files, documents, new, args.profile, args.top, args.parts)
     return 0
 
 

@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_run, shard_progress
+from flows.matching import task_spread
 from flows.progress import Progress
 from flows.runners import (
     clear_shard_cache,
@@ -47,15 +48,7 @@ from warehouse.catalog import ensure_catalog
 from warehouse.corpus import CorpusStep, corpus_step
 from warehouse.match import MatchConfig, MatchResult
 from warehouse.match.candidates import Candidates
-from warehouse.match.step import (
-    MatchState,
-    candidates_of,
-    finish_match,
-    match_state,
-    merge_verdicts,
-    split_candidates,
-    verify_candidates,
-)
+from warehouse.match.step import MatchState, candidates_of, finish_match, judge_candidates, match_state
 from warehouse.match.verdict import Verdicts
 from warehouse.schema import PER_DOCUMENT
 from warehouse.store import Warehouse
@@ -73,9 +66,6 @@ DEFAULT_SHARD_SIZE = 1000
 # (its task, its child's batch, a Parquet file per table) outweighs what another core would save.
 SHARDS_PER_WORKER = 2
 MIN_SHARD_FILES = 50
-# Candidate pairs per verification task at least: a task opens DuckDB and reads the passage texts of
-# its pairs' documents (~0.1-0.3 s), which a few hundred pairs' verification would not repay.
-MIN_VERIFY_PAIRS = 1000
 
 
 def shard_size_for(files: int, limit: int, workers: int) -> int:
@@ -143,35 +133,6 @@ def corpus_task(
     return corpus_step(stored, staged, gone, document_parts(old_files, outcomes, gone), staging, run_id)
 
 
-@task(name="match-candidates", cache_policy=NO_CACHE)
-def match_candidates_task(
-    version: Path,
-    new_doc_ids: pa.Array,
-    previous_pairs: pa.Table,
-    work: Path,
-    config: MatchConfig,
-) -> tuple[MatchState, Candidates]:
-    """The match's inputs from the new version, and its candidate pairs (in the flow's process)."""
-    documents = pa.concat_tables(
-        [pa.Table.from_batches([], pa.schema([("doc_id", pa.string()), ("text_chars", pa.int64())]))]
-        + [
-            pq.read_table(path, columns=["doc_id", "text_chars"])
-            for path in sorted((version / "documents_base").glob("*.parquet"))
-        ]
-    )
-    passage_files = sorted((version / "passage_index").glob("*.parquet"))
-    state = match_state(passage_files, documents, new_doc_ids, previous_pairs)
-    return state, candidates_of(state, work, work / "duckdb-tmp", config)
-
-
-@task(name="match-verify", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def match_verify_task(
-    files: list[str], pairs: pa.Table, df: Path | None, temp_dir: Path, config: MatchConfig
-) -> Verdicts:
-    """Verification and verdict of one slice of the candidate pairs (on whichever worker takes it)."""
-    return verify_candidates(files, pairs, df, temp_dir, config)
-
-
 @task(name="match-events", cache_policy=NO_CACHE)
 def match_events_task(
     warehouse: Warehouse,
@@ -188,14 +149,6 @@ def match_events_task(
     return finish_match(state, found, judged, previous_events, previous_links, temp_dir, config)
 
 
-def verify_parts(pairs: int, workers: int, in_this_process: bool) -> int:
-    """Slices of the candidate pairs: one where tasks run in this process's threads (they would share
-    its cores and memory), else up to one a worker, none smaller than MIN_VERIFY_PAIRS."""
-    if in_this_process or pairs == 0:
-        return 1
-    return max(1, min(workers, math.ceil(pairs / MIN_VERIFY_PAIRS)))
-
-
 def match_step(
     store: Warehouse,
     version: Path,
@@ -204,21 +157,28 @@ def match_step(
     staging: Path,
     config: MatchConfig,
 ) -> MatchResult:
-    """The match step as tasks: candidates here, verification spread over the task runner's workers
-    (Parquet and temporary files in the warehouse's staging folder, which every worker reaches),
-    events and links here."""
+    """The match step: its stages' jobs as tasks on the task runner's workers (their files in the
+    warehouse's staging folder, which every worker reaches), the rest and the events here."""
     work = staging / "match"
     work.mkdir(parents=True, exist_ok=True)
-    state, found = match_candidates_task(version, new_doc_ids, previous_pairs, work, config)
-    parts = split_candidates(
-        found.pairs, verify_parts(found.pairs.num_rows, run_parallelism(), tasks_run_in_this_process())
+    spill = work / "duckdb-tmp"
+    state = match_state(*version_documents(version), new_doc_ids, previous_pairs)
+    spread = task_spread()
+    found = candidates_of(state, work, spill, config, spread)
+    judged = judge_candidates(state, found, spill, config, spread)
+    return match_events_task(store, state, found, judged, spill, config)
+
+
+def version_documents(version: Path) -> tuple[list[Path], pa.Table]:
+    """A built version's passage files, and the doc_id and size of each of its documents."""
+    documents = pa.concat_tables(
+        [pa.Table.from_batches([], pa.schema([("doc_id", pa.string()), ("text_chars", pa.int64())]))]
+        + [
+            pq.read_table(path, columns=["doc_id", "text_chars"])
+            for path in sorted((version / "documents_base").glob("*.parquet"))
+        ]
     )
-    futures = [
-        match_verify_task.submit(state.files, part, found.df, work / f"verify-{n}", config)
-        for n, part in enumerate(parts)
-    ]
-    judged = merge_verdicts([future.result() for future in futures])
-    return match_events_task(store, state, found, judged, work / "duckdb-tmp", config)
+    return sorted((version / "passage_index").glob("*.parquet")), documents
 
 
 @task(name="commit-version", retries=0, cache_policy=NO_CACHE)

@@ -170,7 +170,9 @@ def test_run_records_flow_and_worker_task_runs_in_its_own_server_then_stops_it(t
     assert {name.rsplit("-", 1)[0] for name, _ in tasks} >= {
         "scan-seeds",
         "process-shard",
-        "match-candidates",
+        "match-split",
+        "match-buckets",
+        "match-pairs",
         "match-events",
     }
 

@@ -11,134 +11,33 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 from reliability_support import Tables, cli_env, contract_tables, zhnews_command
 
+from benchmarks.cluster import Cluster, local_cluster
 from benchmarks.gen_corpus import PROJECT_SOURCES, Params, generate
-from flows.apiserver import TemporaryServer
 from tests.test_hostile_input import SHORT_LIMIT, SLOW_TEXT
 
 PROJECT = Path(__file__).resolve().parent.parent
-DASK = Path(sys.executable).parent / "dask"
 # A generated corpus big enough for several shards a worker (with --shard-size) and planted pairs.
 CORPUS_DOCS = 240
 SHARD_SIZE = "20"
 # Copies of each seed in the reposts corpus: 5 x C(40, 2) = 3,900 duplicate pairs.
 REPOSTS = 40
-# Starting a scheduler, two workers and a Prefect server on a loaded 2-core box takes seconds each.
-START_TIMEOUT = 120.0
 RUN_TIMEOUT = 600.0
-
-
-def free_port() -> int:
-    """A loopback port the kernel says is free now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, timeout: float) -> None:
-    """Block until something accepts connections on the loopback port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
-
-
-@dataclass
-class Cluster:
-    """The processes of the cluster and the addresses a run needs."""
-
-    address: str
-    api_url: str
-    workers: list[subprocess.Popen[bytes]]
-    root: Path
-    env: dict[str, str]
-
-    def worker_count(self) -> int:
-        """Workers the scheduler knows now."""
-        from distributed import Client
-
-        with Client(self.address, timeout=30) as client:  # type: ignore[no-untyped-call]
-            return len(client.scheduler_info()["workers"])
-
-    def wait_for_workers(self, count: int, timeout: float) -> None:
-        """Block until the scheduler knows `count` workers."""
-        deadline = time.monotonic() + timeout
-        while self.worker_count() < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"fewer than {count} workers after {timeout:.0f} s")
-            time.sleep(0.5)
-
-
-def start_worker(address: str, root: Path, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """A `dask worker` (nanny and worker process) in its own folder and its own process group."""
-    folder = root / name
-    folder.mkdir(exist_ok=True)
-    log = (folder / "worker.log").open("wb")
-    command = [str(DASK), "worker", address, "--nthreads", "1", "--name", name, "--no-dashboard"]
-    return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=log, start_new_session=True)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process and its group (a worker's nanny has children)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A Prefect server, then a scheduler and two workers that report to it."""
     root = tmp_path_factory.mktemp("cluster")
-    env = cli_env(root / "prefect-home", None)
-    api = TemporaryServer(env).start()
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        api_url = api.wait_ready(START_TIMEOUT)
-        env["PREFECT_API_URL"] = api_url
-        port = free_port()
-        (root / "scheduler").mkdir()
-        scheduler_log = (root / "scheduler" / "scheduler.log").open("wb")
-        command = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
-        processes.append(
-            subprocess.Popen(
-                command,
-                cwd=root / "scheduler",
-                env=env,
-                stdout=scheduler_log,
-                stderr=scheduler_log,
-                start_new_session=True,
-            )
-        )
-        wait_for_port(port, START_TIMEOUT)
-        address = f"tcp://127.0.0.1:{port}"
-        workers = [start_worker(address, root, f"worker{n}", env) for n in range(2)]
-        processes += workers
-        found = Cluster(address, api_url, workers, root, env)
-        found.wait_for_workers(2, START_TIMEOUT)
+    with local_cluster(root, cli_env(root / "prefect-home", None), 2) as found:
         yield found
-    finally:
-        for process in reversed(processes):
-            stop(process)
-        api.stop()
 
 
 @pytest.fixture(scope="module")
@@ -223,14 +122,14 @@ def test_a_worker_killed_during_the_shards_still_ends_in_a_correct_run(
     assert "completed" in rest
     assert contract_tables(tmp_path / "wh") == threads_tables
     # the cluster gets its second worker back for whatever runs next
-    cluster.workers[0] = start_worker(cluster.address, cluster.root, "worker0-again", cluster.env)
-    cluster.wait_for_workers(2, START_TIMEOUT)
+    cluster.replace_worker(0, "worker0-again")
 
 
 @pytest.fixture(scope="module")
 def reposts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The five seeds saved again and again by other sites (a changed first line each): thousands of
-    candidate pairs, so that verification is spread over both workers as match-verify tasks."""
+    candidate pairs, so that the candidate search and verification are spread over both workers as
+    match-* tasks."""
     seeds = tmp_path_factory.mktemp("reposts") / "seeds"
     seeds.mkdir()
     for source in sorted((PROJECT / "seeds").iterdir()):
@@ -240,18 +139,19 @@ def reposts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return seeds
 
 
+@pytest.mark.parametrize("stage", ["match-buckets", "match-verify"])
 def test_a_worker_killed_during_the_match_step_still_ends_in_a_correct_run(
-    reposts: Path, cluster: Cluster, tmp_path: Path
+    reposts: Path, cluster: Cluster, tmp_path: Path, stage: str
 ) -> None:
     finish(zhnews_run(reposts, tmp_path / "threads", cluster.api_url))
     expected = contract_tables(tmp_path / "threads")
     assert len(expected["doc_pairs"]) >= 2 * 1000  # two match-verify slices at least
-    cluster.wait_for_workers(2, START_TIMEOUT)
+    cluster.wait_for_workers(2)
     run = zhnews_run(reposts, tmp_path / "dask", cluster.api_url, *dask_args(cluster))
     assert run.stdout is not None
     killed_at = None
-    for line in run.stdout:  # match-candidates runs in the flow's process; match-verify on the workers
-        if "match-candidates" in line and "Finished" in line:
+    for line in run.stdout:  # the stage's jobs out to the workers (candidate search or verification)
+        if f"{stage}: " in line and "jobs submitted" in line:
             os.killpg(cluster.workers[1].pid, signal.SIGKILL)
             killed_at = line
             break
@@ -259,5 +159,4 @@ def test_a_worker_killed_during_the_match_step_still_ends_in_a_correct_run(
     assert run.wait(RUN_TIMEOUT) == 0, rest[-4000:]
     assert killed_at is not None and "match-events" in rest and "completed" in rest
     assert contract_tables(tmp_path / "dask") == expected
-    cluster.workers[1] = start_worker(cluster.address, cluster.root, "worker1-again", cluster.env)
-    cluster.wait_for_workers(2, START_TIMEOUT)
+    cluster.replace_worker(1, f"worker1-after-{stage}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pytest
@@ -16,6 +17,7 @@ from warehouse.match.events import build_events, changed_events
 from warehouse.schema import EVENTS
 
 DEFAULT = MatchConfig()
+T = TypeVar("T")
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 
@@ -243,3 +245,49 @@ def test_one_pass_and_three_pass_incremental_runs_agree(tmp_path: Path, bodies: 
     assert_same(one_pass, three_pass)
     assert one_pass.stats == three_pass.stats
     assert ("003.txt", "copies.txt") in {(r["doc_a"], r["doc_b"]) for r in one_pass.doc_pairs.to_pylist()}
+
+
+@dataclass
+class RecordingSpread:
+    """Runs every job here, one after another, and records how many jobs each stage was cut into."""
+
+    parts: int
+    threads: int | None = 1
+    jobs: dict[str, int] = field(default_factory=dict)
+
+    def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        self.jobs[stage] = len(jobs)
+        return [job() for job in jobs]
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+@pytest.mark.parametrize("run", ["first", "few new", "many new"])
+def test_stages_cut_into_jobs_give_the_same_tables(
+    tmp_path: Path, bodies: dict[str, str], parts: int, run: str
+) -> None:
+    """Workers get a stage's work in jobs (files, hash ranges, document residues, pair slices); however
+    it is cut, the tables and the counts are those of one job a stage (issue 20)."""
+    lines = bodies["003.txt"].splitlines()
+    docs = {**bodies, "copies.txt": "\n".join([*lines[:6], *lines[:3], *lines[6:9]])}
+    new = set(docs) if run == "first" else {"001.txt", "repost3.txt", "copies.txt"}
+    shards = [["000.txt", "001.txt"], ["002.txt", "003.txt"], ["004.txt", "repost3.txt", "copies.txt"]]
+    files = [write_passages(tmp_path, f"s{n}", {k: docs[k] for k in shard}) for n, shard in enumerate(shards)]
+    # the smallest jobs: every stage cut into as many jobs as it can be
+    config = replace(DEFAULT, job_band_rows=1, job_join_rows=1, job_pairs=1)
+    if run == "many new":
+        config = replace(config, one_pass_max_new=0)  # the three-pass incremental split
+    whole = match_corpus(files, documents_table(docs), new, None, config=config)
+    spread = RecordingSpread(parts)
+    cut = match_corpus(files, documents_table(docs), new, None, config=config, spread=spread)
+    # a document whose pairs fall in two verification slices is loaded by both: the one count that grows
+    assert_same(
+        replace(cut, stats=replace(cut.stats, passages_verified=whole.stats.passages_verified)), whole
+    )
+    assert cut.stats.passages_verified >= whole.stats.passages_verified
+    assert whole.stats.candidate_pairs >= 2
+    assert spread.jobs == {
+        "match-split": min(parts, len(files)),
+        "match-buckets": parts,
+        "match-pairs": parts,
+        "match-verify": min(parts, whole.stats.candidate_pairs),
+    }

@@ -26,6 +26,7 @@ from flows.runners import (
     make_task_runner,
     shard_cache_key,
     shard_output_dir,
+    threads_per_job,
 )
 from flows.scan import SeedFile
 from flows.shard import (
@@ -412,16 +413,17 @@ def test_a_shard_size_below_one_fails_the_run() -> None:
 
 
 @pytest.mark.parametrize(
-    ("pairs", "workers", "in_this_process", "parts"),
+    ("in_this_process", "remote", "slots", "cores", "threads"),
     [
-        (50_000, 2, True, 1),  # threads: verification stays one pass in the flow's process
-        (50_000, 2, False, 2),  # process pool or Dask: one slice a worker
-        (1_500, 8, False, 2),  # no slice under MIN_VERIFY_PAIRS
-        (300, 8, False, 1),
-        (0, 8, False, 1),
+        (True, False, 2, 2, None),  # threads: one job a stage, DuckDB on every core
+        (False, False, 1, 2, 2),  # one worker process: its machine's cores
+        (False, False, 2, 2, 1),  # two worker processes share two cores
+        (False, False, 3, 2, 1),
+        (False, False, 2, 16, 8),
+        (False, True, 8, 2, 1),  # a job takes one thread of a worker elsewhere
     ],
 )
-def test_verification_is_spread_over_worker_processes(
-    pairs: int, workers: int, in_this_process: bool, parts: int
+def test_a_match_job_gets_its_workers_share_of_threads(
+    in_this_process: bool, remote: bool, slots: int, cores: int, threads: int | None
 ) -> None:
-    assert process.verify_parts(pairs, workers, in_this_process) == parts
+    assert threads_per_job(in_this_process, remote, slots, cores) == threads

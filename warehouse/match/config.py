@@ -67,6 +67,9 @@ class MatchConfig:
     # DuckDB's working memory: its process memory runs to 2-3x the limit, and 1M documents must run
     # under 2 GB (384 MB: 1,952 MiB tree PSS at 1M; 256 MB ran out of memory).
     duckdb_memory_limit: str = "384MB"
+    # DuckDB's threads in a session (None: its default, one a core). A job on a worker is given the
+    # worker's share of its machine (flows/runners.py), so that jobs side by side do not oversubscribe it.
+    duckdb_threads: int | None = None
     # Passages of a document that take part: 2,000 is a ~100k-character body, 20x a long article.
     max_passages_per_doc: int = 2000
     # Above this share of new documents every band row is read as it is (the semi-join would keep most).
@@ -85,6 +88,19 @@ class MatchConfig:
     # Join rows one candidate pass aggregates (33M peaked at 623 MB RSS under a 512 MB limit, 30M ran
     # out of memory under 256 MB; 15M: 12 passes at 1M).
     join_rows_per_pass: int = 15_000_000
+
+    # --- jobs: how finely a stage is cut when workers share it (never the tables) ---
+    # A job is a Prefect task on a worker and opens its own DuckDB session, ~0.1-0.3 s before it does
+    # anything (benchmarks/prefect_overhead.py; a verification job also reads its documents' passages),
+    # which a job of less work than these would not repay. 20k generated documents: 12M band rows,
+    # 1.9M candidate join rows, 1,750 candidate pairs, so two workers get two jobs of each.
+    job_band_rows: int = 1_000_000
+    job_join_rows: int = 500_000
+    job_pairs: int = 1000
+
+    def jobs(self, amount: int, per_job: int, parts: int) -> int:
+        """Jobs a stage of this much work is cut into: one a worker (parts) at most, none under per_job."""
+        return max(1, min(parts, -(-amount // per_job)))
 
     def rarity_weight(self, df: int) -> float:
         """Full weight for rare passages, falling quadratically for passages repeated in many documents."""

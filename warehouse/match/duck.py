@@ -16,6 +16,8 @@ def connect(config: MatchConfig, temp_dir: Path | None) -> duckdb.DuckDBPyConnec
     con.execute(f"SET memory_limit = '{config.duckdb_memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
+    if config.duckdb_threads is not None:
+        con.execute(f"SET threads = {int(config.duckdb_threads)}")
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = " + "'" + sql_path(temp_dir) + "'")

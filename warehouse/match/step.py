@@ -8,10 +8,12 @@ are matched again for them.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import tempfile
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +23,7 @@ from warehouse.match.candidates import NO_CANDIDATES, Candidates, find_candidate
 from warehouse.match.config import MatchConfig
 from warehouse.match.events import changed_events, events_of, members, string_array
 from warehouse.match.passages import passage_links
+from warehouse.match.spread import IN_PROCESS, Spread
 from warehouse.match.verdict import NO_VERDICTS, Verdicts, judge_pairs, matched_pairs
 from warehouse.match.verify import verify_pairs
 from warehouse.schema import CANDIDATE_PAIRS, DOC_PAIRS
@@ -78,12 +81,41 @@ def match_state(
     )
 
 
-def candidates_of(state: MatchState, work: Path, temp_dir: Path | None, config: MatchConfig) -> Candidates:
+def candidates_of(
+    state: MatchState, work: Path, temp_dir: Path | None, config: MatchConfig, spread: Spread = IN_PROCESS
+) -> Candidates:
     """The candidates stage over a state (none when it has no passage file or no new document)."""
     if not state.files or not len(state.new):
         return NO_CANDIDATES
     work.mkdir(parents=True, exist_ok=True)
-    return find_candidates(state.files, state.new, state.old, work, temp_dir, config)
+    return find_candidates(state.files, state.new, state.old, work, temp_dir, config, spread)
+
+
+def judge_candidates(
+    state: MatchState,
+    found: Candidates,
+    temp_dir: Path | None,
+    config: MatchConfig,
+    spread: Spread = IN_PROCESS,
+) -> Verdicts:
+    """Verification and verdict of the candidate pairs, in consecutive slices, one a job (a pair's
+    verdict is its own, so the merged slices are what one pass would give)."""
+    if found.df is None:
+        return NO_VERDICTS
+    slices = split_candidates(found.pairs, config.jobs(found.pairs.num_rows, config.job_pairs, spread.parts))
+    job_config = replace(config, duckdb_threads=spread.threads)
+    jobs = [
+        functools.partial(
+            verify_candidates,
+            state.files,
+            part,
+            found.df,
+            None if temp_dir is None else temp_dir / f"verify-{n}",
+            job_config,
+        )
+        for n, part in enumerate(slices)
+    ]
+    return merge_verdicts(spread.run("match-verify", jobs))
 
 
 def verify_candidates(
@@ -94,11 +126,11 @@ def verify_candidates(
 
 
 def split_candidates(pairs: pa.Table, parts: int) -> list[pa.Table]:
-    """The pairs in at most `parts` consecutive slices (in order, so merged verdicts keep it)."""
-    if not pairs.num_rows:
-        return []
-    size = -(-pairs.num_rows // max(parts, 1))
-    return [pairs.slice(i, size) for i in range(0, pairs.num_rows, size)]
+    """The pairs in min(parts, pairs) consecutive slices of sizes that differ by one at most (in
+    order, so merged verdicts keep it)."""
+    count = min(max(parts, 1), pairs.num_rows)
+    bounds = [pairs.num_rows * k // count for k in range(count + 1)] if count else [0]
+    return [pairs.slice(start, stop - start) for start, stop in itertools.pairwise(bounds)]
 
 
 def merge_verdicts(parts: Sequence[Verdicts]) -> Verdicts:
@@ -150,6 +182,7 @@ def match_corpus(
     previous_links: pa.Table | None = None,
     temp_dir: Path | None = None,
     config: MatchConfig = DEFAULT_CONFIG,
+    spread: Spread = IN_PROCESS,
 ) -> MatchResult:
     """Pairs (duplicate / overlap), events and passage links of the whole current state, in this process.
 
@@ -159,17 +192,13 @@ def match_corpus(
     state's doc_pairs, already without rows of deleted or changed documents (carried over as they
     are); previous_events and previous_links: the last state's tables (links of events that did not
     change are carried over; without them every event's links are rebuilt); temp_dir: where DuckDB
-    spills (None: DuckDB's default). The flow runs the same stages as tasks, verification spread over
-    its workers.
+    spills (None: DuckDB's default); spread: where the stages' jobs run (the flow's runs them as
+    tasks on its workers; by default they run here, one after another).
     """
     state = match_state(passage_files, documents, new_doc_ids, previous_pairs)
     with _work_dir(temp_dir) as work:
-        found = candidates_of(state, work, temp_dir, config)
-        judged = (
-            verify_candidates(state.files, found.pairs, found.df, temp_dir, config)
-            if found.df
-            else NO_VERDICTS
-        )
+        found = candidates_of(state, work, temp_dir, config, spread)
+        judged = judge_candidates(state, found, temp_dir, config, spread)
     return finish_match(state, found, judged, previous_events, previous_links, temp_dir, config)
 
 

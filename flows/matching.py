@@ -1,0 +1,54 @@
+"""The match step's jobs as Prefect tasks on the flow's task runner (thin wiring over warehouse.match).
+
+Each stage that cuts its work into jobs (warehouse/match/spread.py) submits them as tasks named for
+the stage, so the Prefect UI and the workers' logs show where each part of the match step ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.runners import job_threads, run_parallelism, tasks_run_in_this_process
+from warehouse.match.spread import STAGES
+
+T = TypeVar("T")
+
+
+def run_job(job: Callable[[], Any]) -> Any:
+    """One job of a match stage, on whichever worker takes it."""
+    return job()
+
+
+# A job reads the search's files and rewrites its own outputs whole, so a job lost with its worker is
+# run again from the start (Dask resubmits it; an error in it is retried twice).
+STAGE_TASKS = {
+    stage: task(name=stage, retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)(run_job)
+    for stage in STAGES
+}
+
+
+@dataclass(frozen=True)
+class TaskSpread:
+    """A stage's jobs submitted together as tasks, their results gathered in order."""
+
+    parts: int
+    threads: int | None
+
+    def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Every job's result, in order (the flow's log says when a stage's jobs went out)."""
+        futures = [STAGE_TASKS[stage].submit(job) for job in jobs]
+        get_run_logger().info("%s: %d jobs submitted", stage, len(futures))
+        return [future.result() for future in futures]
+
+
+def task_spread() -> TaskSpread:
+    """Jobs as tasks on the running flow's task runner: one a worker where workers are other
+    processes; a stage one job where tasks share this process's threads (its DuckDB uses every core)."""
+    if tasks_run_in_this_process():
+        return TaskSpread(1, None)
+    return TaskSpread(run_parallelism(), job_threads())

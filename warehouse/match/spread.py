@@ -1,0 +1,53 @@
+"""Where the match step's jobs run: one after another in this process, or as tasks on workers.
+
+A stage cut into jobs (split, buckets, pairs, verify) hands them to a Spread by the stage's name;
+the jobs talk only through files of the search's folder and their return values, so where they run
+does not change the tables. The flow's Spread submits them as Prefect tasks (flows/matching.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+# The stages whose jobs may run side by side, by the name their tasks carry.
+STAGES = ("match-split", "match-buckets", "match-pairs", "match-verify")
+
+
+class Spread(Protocol):
+    """Runs a stage's independent jobs and returns their results in the jobs' order."""
+
+    @property
+    def parts(self) -> int:
+        """Jobs a stage is cut into at most: the workers that can take them at once."""
+        ...
+
+    @property
+    def threads(self) -> int | None:
+        """DuckDB threads of one job (None: DuckDB's default, one a core)."""
+        ...
+
+    def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Every job's result, in order."""
+        ...
+
+
+@dataclass(frozen=True)
+class InProcess:
+    """Every job in this process, one after another (a stage is one job unless parts says more)."""
+
+    parts: int = 1
+    threads: int | None = None
+
+    def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
+        """Every job's result, in order."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown match stage {stage!r}")
+        return [job() for job in jobs]
+
+
+IN_PROCESS = InProcess()
+"""Every stage one job, here: what match_corpus does unless told otherwise."""
