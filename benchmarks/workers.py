@@ -73,7 +73,8 @@ def timed_run(
     seeds: Path, warehouse: Path, timeout: float, *extra: str, api_url: str | None = None
 ) -> tuple[float, float, float]:
     """Wall seconds of one `zhnews run`, of its shard phase (its last progress line) and of its
-    match step (api_url: a Prefect server to report to instead of the run's own)."""
+    match step (api_url: a Prefect server to report to instead of the run's own). The run's log is
+    kept beside the warehouse (<warehouse>.log), the last run's of each worker count."""
     cmd, env = run_command(seeds, warehouse, *extra)
     if api_url is not None:
         env["PREFECT_API_URL"] = api_url
@@ -82,6 +83,7 @@ def timed_run(
         cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False, cwd=PROJECT
     )
     wall = time.perf_counter() - started
+    (warehouse.parent / f"{warehouse.name}.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     if done.returncode != 0:
         raise SystemExit(f"zhnews run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     phases = PROGRESS.findall(done.stdout + done.stderr)
@@ -94,7 +96,7 @@ def run_with(
     runner: str, workers: int, seeds: Path, shard_size: int, timeout: float
 ) -> tuple[float, float, float]:
     """One timed cold run on `workers` workers of the runner (cluster: a cluster started for it)."""
-    warehouse = fresh(WORK / "workers-wh")
+    warehouse = fresh(WORK / f"workers-wh-{runner}-x{workers}")
     sized = ["--shard-size", str(shard_size)]
     if runner != "cluster":
         return timed_run(seeds, warehouse, timeout, "--runner", runner, "--workers", str(workers), *sized)

@@ -214,6 +214,20 @@ def test_bucket_partitions_give_the_same_result(
 )
 def test_partitions(groups: int, parts: int) -> None:
     assert DEFAULT.partitions(groups) == parts
+    assert DEFAULT.partitions(groups, threads=2) == parts
+
+
+@pytest.mark.parametrize(
+    ("groups", "parts"),
+    [
+        (0, 1),
+        (DEFAULT.one_thread_range_rows, 1),
+        (DEFAULT.one_thread_range_rows + 1, 2),
+        (DEFAULT.partition_groups, -(-DEFAULT.partition_groups // DEFAULT.one_thread_range_rows)),
+    ],
+)
+def test_one_thread_jobs_count_smaller_ranges(groups: int, parts: int) -> None:
+    assert DEFAULT.partitions(groups, threads=1) == parts
 
 
 @pytest.mark.parametrize(

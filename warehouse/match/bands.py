@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -22,14 +21,6 @@ from warehouse.match.search import Search
 
 # The empty band-row source: a range of the split that no job wrote a row to.
 NO_ROWS = "(SELECT NULL::INTEGER AS dn, NULL::INTEGER AS passage_no, NULL::BIGINT AS h WHERE false)"
-
-
-@dataclass(frozen=True)
-class Counted:
-    """What a bucket job found in its ranges."""
-
-    looked_at: int  # band rows looked at (in buckets of one document too)
-    rare_join_rows: int  # upper bound of the self-join rows of its rare buckets
 
 
 def passage_bands(con: duckdb.DuckDBPyConnection, search: Search, files: Sequence[str]) -> str:
@@ -134,23 +125,29 @@ def _touched_first_copies(con: duckdb.DuckDBPyConnection, search: Search, bands:
     return f"SELECT dn, passage_no, h FROM ({kept})"
 
 
-def count_buckets(search: Search, ranges: Sequence[int], temp_dir: Path | None) -> Counted:
+def count_buckets(search: Search, ranges: Sequence[int], temp_dir: Path | None) -> int:
     """Range by range: the band rows of buckets of two or more documents, written to Parquet with their
     bucket's size (rare and common buckets apart).
 
     A bucket lies in one hash range whole, so its size is exact per range; nothing of a range but its
     Parquet files outlives its pass, so DuckDB's memory holds one range's aggregate at a time.
+    Returns the upper bound of the self-join rows of the rare buckets (sets the candidate passes).
     """
     config = search.config
+    join_rows = 0
     con = connect(config, temp_dir)
-    looked_at = join_rows = 0
     try:
-        for part, source in _range_sources(con, search, ranges, temp_dir):
-            looked_at += int(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
-            join_rows += _count_range(con, search, source, part, config)
+        sources = _range_sources(con, search, ranges, temp_dir)
     finally:
         con.close()
-    return Counted(looked_at, join_rows)
+    for part, source in sources:
+        # a session a range: one that has held a range's aggregate makes the next one spill
+        con = connect(config, temp_dir)
+        try:
+            join_rows += _count_range(con, search, source, part, config)
+        finally:
+            con.close()
+    return join_rows
 
 
 def _range_sources(

@@ -41,7 +41,7 @@ class Candidates:
 
     pairs: pa.Table  # CANDIDATE_PAIRS: doc_a < doc_b, sorted, each touching a new document
     df: Path | None  # Parquet (doc_id, passage_no, df) of the candidates' passages (None: no candidate)
-    band_rows: int  # band hash rows searched (those of 2+ document buckets are kept)
+    band_rows: int  # band hash rows searched, as the split wrote them (those of 2+ document buckets are kept)
     join_rows: int  # upper bound of the candidate joins' rows (sets their passes)
 
 
@@ -64,14 +64,14 @@ def find_candidates(
     work_dir receives the df file (the caller removes it) and, while the stage runs, the search's
     files; temp_dir is where DuckDB spills (each job in a folder of its own).
     """
-    search = plan_search(files, new, old, work_dir / "search", temp_dir, config, spread.parts)
+    search = plan_search(files, new, old, work_dir / "search", temp_dir, config, spread)
     try:
         groups = file_groups(search, spread.parts)
         written = _run_jobs(spread, "match-split", split_bands, search, groups, temp_dir)
-        search = with_ranges(search, sum(written), spread.parts)
+        search = with_ranges(search, sum(written), spread)
         ranges = range_groups(search.ranges, spread.parts)
         counted = _run_jobs(spread, "match-buckets", count_buckets, search, ranges, temp_dir)
-        join_rows = sum(c.rare_join_rows for c in counted) + same_passages(search, temp_dir)
+        join_rows = sum(counted) + same_passages(search, temp_dir)
         jobs = config.jobs(join_rows, config.job_join_rows, spread.parts)
         passes = max(config.doc_passes(join_rows), jobs)
         residues = range_groups(passes, jobs)
@@ -84,7 +84,7 @@ def find_candidates(
         df = passage_df(search, pairs, work_dir / "passage_df.parquet", temp_dir) if ordered else None
     finally:
         shutil.rmtree(search.work, ignore_errors=True)
-    return Candidates(pairs, df, sum(c.looked_at for c in counted), join_rows)
+    return Candidates(pairs, df, sum(written), join_rows)
 
 
 def _run_jobs(

@@ -82,6 +82,11 @@ class MatchConfig:
     # Band buckets counted in one aggregate pass over a hash range (a 20M-row pass ran out of memory
     # at 1M documents; 10M: 70 passes).
     partition_groups: int = 10_000_000
+    # Band rows of a range counted by a job of one DuckDB thread (a worker of one core): DuckDB's
+    # one-thread aggregate over a 20k corpus's range took 1.54 s for 6.0M rows and 0.35 s for 2.4M (its
+    # hash table out of, then in, cache; two threads took 0.65 s for the 6.0M, as the aggregate then
+    # partitions its table), so one-thread jobs get smaller ranges (/tmp agg script, BENCHMARKS.md).
+    one_thread_range_rows: int = 3_000_000
     # Rows a band-row range file buffers per row group while the rows are split (one open file per
     # range: DuckDB's default of 122,880 took 668 MiB against 548 MiB at 50k in 66 ranges).
     split_row_group: int = 20_000
@@ -110,9 +115,13 @@ class MatchConfig:
         """Most documents an identical passage may be held by and still yield candidates (more: stock)."""
         return max(self.max_bucket_docs, n_docs // self.bucket_share_docs)
 
-    def partitions(self, groups: int) -> int:
-        """Hash ranges the bucket count runs over, one at a time, so each aggregate stays in memory."""
-        return max(1, -(-groups // self.partition_groups))
+    def partitions(self, groups: int, threads: int | None = None) -> int:
+        """Hash ranges the bucket count runs over, one at a time, so each aggregate stays in memory
+        (and in cache, for jobs of one DuckDB thread)."""
+        limit = (
+            self.partition_groups if threads != 1 else min(self.partition_groups, self.one_thread_range_rows)
+        )
+        return max(1, -(-groups // limit))
 
     def doc_passes(self, join_rows: int) -> int:
         """Passes of the candidate self-join, each over the documents of one residue of their number."""

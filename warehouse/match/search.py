@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from warehouse.match.config import MatchConfig
 from warehouse.match.duck import connect, sql_files, sql_path
+from warehouse.match.spread import Spread
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,11 @@ def plan_search(
     work: Path,
     temp_dir: Path | None,
     config: MatchConfig,
-    parts: int,
+    spread: Spread,
 ) -> Search:
     """The search over the passage files for pairs touching a new document (new, old: sorted doc ids),
-    its folder made and its shared files written; parts: the jobs a stage is cut into."""
+    its folder made and its shared files written; spread: how many jobs a stage is cut into, and the
+    threads each job has."""
     n_new, n_docs = len(new), len(new) + len(old)
     full_scan = n_new > config.full_scan_share * n_docs
     for folder in ("split", "kept", "hot/rare", "hot/common"):
@@ -98,8 +100,7 @@ def plan_search(
         # an upper bound of the buckets (every band its own), from the files' footers: a range count
         # fixed before the band lists are read, as the split writes by range
         bound = band_row_bound(files)
-        ranges = max(config.partitions(bound), config.jobs(bound, config.job_band_rows, parts))
-        return replace(search, ranges=ranges)
+        return replace(search, ranges=_ranges(config, bound, spread))
     _write_new_hashes(search, temp_dir)
     return search
 
@@ -132,15 +133,19 @@ def _write_new_hashes(search: Search, temp_dir: Path | None) -> None:
         con.close()
 
 
-def with_ranges(search: Search, band_rows: int, parts: int) -> Search:
+def with_ranges(search: Search, band_rows: int, spread: Spread) -> Search:
     """An incremental search given its range count once the split has counted its rows (an upper bound
-    of the buckets): enough for DuckDB's memory, and one a job when the rows are worth several jobs."""
+    of the buckets)."""
     if search.full_scan:
         return search
-    config = search.config
-    return replace(
-        search, ranges=max(config.partitions(band_rows), config.jobs(band_rows, config.job_band_rows, parts))
-    )
+    return replace(search, ranges=_ranges(search.config, band_rows, spread))
+
+
+def _ranges(config: MatchConfig, band_rows: int, spread: Spread) -> int:
+    """Enough hash ranges for each range's aggregate to fit, and a multiple of the jobs that share
+    them (each job counts as many)."""
+    jobs = config.jobs(band_rows, config.job_band_rows, spread.parts)
+    return -(-config.partitions(band_rows, spread.threads) // jobs) * jobs
 
 
 def file_groups(search: Search, parts: int) -> list[list[str]]:
