@@ -31,7 +31,7 @@ from warehouse.match.bands import count_buckets, passage_bands, split_bands
 from warehouse.match.config import MatchConfig
 from warehouse.match.duck import connect, sql_path
 from warehouse.match.search import Search, file_groups, plan_search, range_groups, with_ranges
-from warehouse.match.spread import IN_PROCESS, Spread
+from warehouse.match.spread import IN_PROCESS, Spread, job_config, job_folder
 from warehouse.schema import CANDIDATE_PAIRS
 
 
@@ -95,18 +95,16 @@ def _run_jobs(
     items: Sequence[Item],
     temp_dir: Path | None,
 ) -> list[Out]:
-    """One stage's jobs, one an item, through the spread: each given the search with DuckDB held to
-    the threads a job has where it runs, and a spill folder of its own (jobs may run side by side)."""
-    shared = replace(search, config=replace(search.config, duckdb_threads=spread.threads))
+    """One stage's jobs, one an item, through the spread: each given the search as a job has it, and
+    a spill folder of its own."""
+    shared = replace(search, config=job_config(search.config, spread))
     return spread.run(
         stage,
-        [functools.partial(job, shared, item, _job_dir(temp_dir, stage, n)) for n, item in enumerate(items)],
+        [
+            functools.partial(job, shared, item, job_folder(temp_dir, stage, n))
+            for n, item in enumerate(items)
+        ],
     )
-
-
-def _job_dir(temp_dir: Path | None, stage: str, job: int) -> Path | None:
-    """A job's own spill folder (jobs may run side by side)."""
-    return None if temp_dir is None else temp_dir / f"{stage}-{job}"
 
 
 def same_passages(search: Search, temp_dir: Path | None) -> int:

@@ -8,8 +8,11 @@ does not change the tables. The flow's Spread submits them as Prefect tasks (flo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Protocol, TypeVar
+
+from warehouse.match.config import MatchConfig
 
 T = TypeVar("T")
 
@@ -47,6 +50,16 @@ class InProcess:
         if stage not in STAGES:
             raise ValueError(f"unknown match stage {stage!r}")
         return [job() for job in jobs]
+
+
+def job_config(config: MatchConfig, spread: Spread) -> MatchConfig:
+    """The config a job is given: DuckDB held to the threads a job has where it runs."""
+    return replace(config, duckdb_threads=spread.threads)
+
+
+def job_folder(temp_dir: Path | None, stage: str, job: int) -> Path | None:
+    """A job's own spill folder inside temp_dir (jobs of a stage may run side by side)."""
+    return None if temp_dir is None else temp_dir / f"{stage}-{job}"
 
 
 IN_PROCESS = InProcess()

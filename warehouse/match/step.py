@@ -13,7 +13,7 @@ import itertools
 import tempfile
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,7 +23,7 @@ from warehouse.match.candidates import NO_CANDIDATES, Candidates, find_candidate
 from warehouse.match.config import MatchConfig
 from warehouse.match.events import changed_events, events_of, members, string_array
 from warehouse.match.passages import passage_links
-from warehouse.match.spread import IN_PROCESS, Spread
+from warehouse.match.spread import IN_PROCESS, Spread, job_config, job_folder
 from warehouse.match.verdict import NO_VERDICTS, Verdicts, judge_pairs, matched_pairs
 from warehouse.match.verify import verify_pairs
 from warehouse.schema import CANDIDATE_PAIRS, DOC_PAIRS
@@ -103,15 +103,14 @@ def judge_candidates(
     if found.df is None:
         return NO_VERDICTS
     slices = split_candidates(found.pairs, config.jobs(found.pairs.num_rows, config.job_pairs, spread.parts))
-    job_config = replace(config, duckdb_threads=spread.threads)
     jobs = [
         functools.partial(
             verify_candidates,
             state.files,
             part,
             found.df,
-            None if temp_dir is None else temp_dir / f"verify-{n}",
-            job_config,
+            job_folder(temp_dir, "match-verify", n),
+            job_config(config, spread),
         )
         for n, part in enumerate(slices)
     ]
