@@ -24,8 +24,14 @@ def test_new_rows_are_split_by_the_part_that_holds_their_document() -> None:
     )
     split = swap.rows_by_part("t")
     assert split is not None and sorted(split) == ["part-1", "part-2"]  # part-3 has nothing new in t
-    assert split["part-1"].to_pylist() == [{"doc_id": "a", "line_no": 0}, {"doc_id": "c", "line_no": 0}]
-    assert split["part-2"].to_pylist() == [{"doc_id": "b", "line_no": 1}, {"doc_id": "b", "line_no": 0}]
+    assert split["part-1"].table().to_pylist() == [
+        {"doc_id": "a", "line_no": 0},
+        {"doc_id": "c", "line_no": 0},
+    ]
+    assert split["part-2"].table().to_pylist() == [
+        {"doc_id": "b", "line_no": 1},
+        {"doc_id": "b", "line_no": 0},
+    ]
     assert swap.rows_by_part("other") is None
 
 
