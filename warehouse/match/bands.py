@@ -135,12 +135,7 @@ def count_buckets(search: Search, ranges: Sequence[int], temp_dir: Path | None) 
     """
     config = search.config
     join_rows = 0
-    con = connect(config, temp_dir)
-    try:
-        sources = _range_sources(con, search, ranges, temp_dir)
-    finally:
-        con.close()
-    for part, source in sources:
+    for part, source in _range_sources(search, ranges, temp_dir):
         # a session a range: one that has held a range's aggregate makes the next one spill
         con = connect(config, temp_dir)
         try:
@@ -150,9 +145,7 @@ def count_buckets(search: Search, ranges: Sequence[int], temp_dir: Path | None) 
     return join_rows
 
 
-def _range_sources(
-    con: duckdb.DuckDBPyConnection, search: Search, ranges: Sequence[int], temp_dir: Path | None
-) -> list[tuple[int, str]]:
+def _range_sources(search: Search, ranges: Sequence[int], temp_dir: Path | None) -> list[tuple[int, str]]:
     """Each range's band rows as a SQL source: a full scan's split wrote them by range; an incremental
     run's are in one file a split job, cut here by range when there is more than one."""
     if search.full_scan:
@@ -164,11 +157,15 @@ def _range_sources(
     local = (temp_dir or search.work) / f"ranges-{ranges[0]}"
     shutil.rmtree(local, ignore_errors=True)
     wanted = ", ".join(str(part) for part in ranges)
-    con.execute(
-        f"COPY (SELECT * FROM (SELECT *, abs(h % {search.ranges})::INTEGER AS part FROM {rows}) "
-        f"WHERE part IN ({wanted})) TO '{sql_path(local)}' "
-        f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {search.config.split_row_group})"
-    )
+    con = connect(search.config, temp_dir)
+    try:
+        con.execute(
+            f"COPY (SELECT * FROM (SELECT *, abs(h % {search.ranges})::INTEGER AS part FROM {rows}) "
+            f"WHERE part IN ({wanted})) TO '{sql_path(local)}' "
+            f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {search.config.split_row_group})"
+        )
+    finally:
+        con.close()
     return [(part, _range_folder(local / f"part={part}")) for part in ranges]
 
 
