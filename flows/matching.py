@@ -47,8 +47,8 @@ class TaskSpread:
 
 
 def task_spread() -> TaskSpread:
-    """Jobs as tasks on the running flow's task runner: one a worker where workers are other
-    processes; a stage one job where tasks share this process's threads (its DuckDB uses every core)."""
+    """Jobs as tasks on the running flow's task runner: a stage one job where tasks share this
+    process's threads (its DuckDB uses every core); else one a worker, each on its worker's threads."""
     if tasks_run_in_this_process():
         return TaskSpread(1, None)
     return TaskSpread(run_parallelism(), job_threads())

@@ -71,24 +71,21 @@ def run_parallelism() -> int:
     return default_threads()
 
 
-def job_threads() -> int | None:
-    """DuckDB threads of one match job under the running flow's task runner: None (every core) where
-    tasks run in this process's threads, one stage a job at a time; a worker's share of this machine's
-    cores in a process pool or a Dask cluster this run started here; one on a Dask cluster elsewhere
-    (a job takes one of a worker's threads, and a stage has a job a thread)."""
+def job_threads() -> int:
+    """DuckDB threads of one match job on the running flow's workers (other processes): a worker's
+    share of this machine's cores in a process pool or a Dask cluster this run started here; one on a
+    Dask cluster elsewhere (a job takes one of a worker's threads, and a stage has a job a thread)."""
     from prefect.context import FlowRunContext
 
     context = FlowRunContext.get()
     runner = context.task_runner if context is not None else None
     client = getattr(runner, "_client", None)
     remote = client is not None and getattr(client, "cluster", None) is None
-    return threads_per_job(tasks_run_in_this_process(), remote, run_parallelism(), os.cpu_count() or 1)
+    return threads_per_job(remote, run_parallelism(), os.cpu_count() or 1)
 
 
-def threads_per_job(in_this_process: bool, remote: bool, slots: int, cores: int) -> int | None:
+def threads_per_job(remote: bool, slots: int, cores: int) -> int:
     """DuckDB threads of a job that runs beside slots - 1 others on a machine of cores (see job_threads)."""
-    if in_this_process:
-        return None
     if remote:
         return 1
     return max(1, cores // max(slots, 1))

@@ -412,18 +412,31 @@ def test_a_shard_size_below_one_fails_the_run() -> None:
         process.shard_size_for(800, 0, 2)
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_match_jobs_are_one_a_stage_in_this_process_and_one_a_worker_elsewhere() -> None:
+    from prefect import flow
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    from flows.matching import TaskSpread, task_spread
+
+    # the flow decorator's stub does not fit Prefect's own runners (see the test above)
+    threads = flow(task_runner=ThreadPoolTaskRunner(max_workers=2))(task_spread)  # type: ignore[arg-type]
+    processes = flow(task_runner=ProcessPoolTaskRunner(max_workers=2))(task_spread)  # type: ignore[arg-type]
+    assert threads() == TaskSpread(1, None)  # its DuckDB on every core
+    assert processes() == TaskSpread(2, max(1, (os.cpu_count() or 1) // 2))
+
+
 @pytest.mark.parametrize(
-    ("in_this_process", "remote", "slots", "cores", "threads"),
+    ("remote", "slots", "cores", "threads"),
     [
-        (True, False, 2, 2, None),  # threads: one job a stage, DuckDB on every core
-        (False, False, 1, 2, 2),  # one worker process: its machine's cores
-        (False, False, 2, 2, 1),  # two worker processes share two cores
-        (False, False, 3, 2, 1),
-        (False, False, 2, 16, 8),
-        (False, True, 8, 2, 1),  # a job takes one thread of a worker elsewhere
+        (False, 1, 2, 2),  # one worker process: its machine's cores
+        (False, 2, 2, 1),  # two worker processes share two cores
+        (False, 3, 2, 1),
+        (False, 2, 16, 8),
+        (True, 8, 2, 1),  # a job takes one thread of a worker elsewhere
     ],
 )
 def test_a_match_job_gets_its_workers_share_of_threads(
-    in_this_process: bool, remote: bool, slots: int, cores: int, threads: int | None
+    remote: bool, slots: int, cores: int, threads: int
 ) -> None:
-    assert threads_per_job(in_this_process, remote, slots, cores) == threads
+    assert threads_per_job(remote, slots, cores) == threads

@@ -23,15 +23,21 @@ from warehouse.match.search import Search
 NO_ROWS = "(SELECT NULL::INTEGER AS dn, NULL::INTEGER AS passage_no, NULL::BIGINT AS h WHERE false)"
 
 
-def passage_bands(con: duckdb.DuckDBPyConnection, search: Search, files: Sequence[str]) -> str:
-    """A view of the given files' band lists by document number: each passage within the cap, ph the
-    hash of its bands (identical passages of one document have the same ph)."""
+def doc_numbers(con: duckdb.DuckDBPyConnection, search: Search) -> str:
+    """A view of the plan's (doc_id, dn) numbering in this session."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW docs AS SELECT * FROM read_parquet('{sql_path(search.docs)}')")
+    return "docs"
+
+
+def passage_bands(con: duckdb.DuckDBPyConnection, search: Search, docs: str, files: Sequence[str]) -> str:
+    """A view of the given files' band lists by document number (docs: the numbering's view): each
+    passage within the cap, ph the hash of its bands (identical passages of one document have the
+    same ph)."""
     # beyond max_passages_per_doc a document takes no part in candidates
     con.execute(
         "CREATE OR REPLACE TEMP VIEW passage_bands AS "
         "SELECT d.dn, p.passage_no, hash(p.bands) AS ph, p.bands "
-        f"FROM read_parquet({sql_files(files)}) p JOIN docs d USING (doc_id) "
+        f"FROM read_parquet({sql_files(files)}) p JOIN {docs} d USING (doc_id) "
         f"WHERE p.passage_no < {search.config.max_passages_per_doc} AND len(p.bands) > 0"
     )
     return "passage_bands"
@@ -47,8 +53,8 @@ def split_bands(search: Search, files: Sequence[str], temp_dir: Path | None) -> 
     job = search.files.index(files[0])  # names the job's files: groups do not share a file
     con = connect(search.config, temp_dir)
     try:
-        bands = passage_bands(con, search, files)
-        if not search.full_scan and search.one_pass:
+        bands = passage_bands(con, search, doc_numbers(con, search), files)
+        if search.one_pass:
             kept_rows = _touched_first_copies(con, search, bands, job)
         else:
             kept_rows = _first_copies(con, search, bands, job)

@@ -18,20 +18,19 @@ from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse.match.bands import count_buckets, passage_bands, split_bands
+from warehouse.match.bands import count_buckets, doc_numbers, passage_bands, split_bands
 from warehouse.match.config import MatchConfig
 from warehouse.match.duck import connect, sql_path
 from warehouse.match.search import Search, file_groups, plan_search, range_groups, with_ranges
-from warehouse.match.spread import IN_PROCESS, Spread, job_config, job_folder
+from warehouse.match.spread import IN_PROCESS, Spread, job_config, run_jobs
 from warehouse.schema import CANDIDATE_PAIRS
 
 
@@ -46,8 +45,6 @@ class Candidates:
 
 
 NO_CANDIDATES = Candidates(CANDIDATE_PAIRS.empty_table(), None, 0, 0)
-Item = TypeVar("Item")
-Out = TypeVar("Out")
 
 
 def find_candidates(
@@ -65,18 +62,28 @@ def find_candidates(
     files; temp_dir is where DuckDB spills (each job in a folder of its own).
     """
     search = plan_search(files, new, old, work_dir / "search", temp_dir, config, spread)
+    as_job = job_config(config, spread)  # the config the jobs get: their own share of threads
     try:
-        groups = file_groups(search, spread.parts)
-        written = _run_jobs(spread, "match-split", split_bands, search, groups, temp_dir)
+        split = [
+            functools.partial(split_bands, replace(search, config=as_job), group)
+            for group in file_groups(search, spread.parts)
+        ]
+        written = run_jobs(spread, "match-split", split, temp_dir)
         search = with_ranges(search, sum(written), spread)
-        ranges = range_groups(search.ranges, spread.parts)
-        counted = _run_jobs(spread, "match-buckets", count_buckets, search, ranges, temp_dir)
-        join_rows = sum(counted) + same_passages(search, temp_dir)
+        buckets = [
+            functools.partial(count_buckets, replace(search, config=as_job), ranges)
+            for ranges in range_groups(search.ranges, spread.parts)
+        ]
+        join_rows = sum(run_jobs(spread, "match-buckets", buckets, temp_dir)) + same_passages(
+            search, temp_dir
+        )
         jobs = config.jobs(join_rows, config.job_join_rows, spread.parts)
         passes = max(config.doc_passes(join_rows), jobs)
-        residues = range_groups(passes, jobs)
-        join = functools.partial(pair_candidates, passes=passes)
-        found = _run_jobs(spread, "match-pairs", join, search, residues, temp_dir)
+        joins = [
+            functools.partial(pair_candidates, replace(search, config=as_job), residues, passes=passes)
+            for residues in range_groups(passes, jobs)
+        ]
+        found = run_jobs(spread, "match-pairs", joins, temp_dir)
         ordered = sorted({(min(a, b), max(a, b)) for part in found for a, b in part})
         pairs = pa.table(
             {"doc_a": [a for a, _ in ordered], "doc_b": [b for _, b in ordered]}, schema=CANDIDATE_PAIRS
@@ -85,26 +92,6 @@ def find_candidates(
     finally:
         shutil.rmtree(search.work, ignore_errors=True)
     return Candidates(pairs, df, sum(written), join_rows)
-
-
-def _run_jobs(
-    spread: Spread,
-    stage: str,
-    job: Callable[[Search, Item, Path | None], Out],
-    search: Search,
-    items: Sequence[Item],
-    temp_dir: Path | None,
-) -> list[Out]:
-    """One stage's jobs, one an item, through the spread: each given the search as a job has it, and
-    a spill folder of its own."""
-    shared = replace(search, config=job_config(search.config, spread))
-    return spread.run(
-        stage,
-        [
-            functools.partial(job, shared, item, job_folder(temp_dir, stage, n))
-            for n, item in enumerate(items)
-        ],
-    )
 
 
 def same_passages(search: Search, temp_dir: Path | None) -> int:
@@ -161,7 +148,7 @@ def pair_candidates(
     con = connect(config, temp_dir)
     try:
         con.execute(f"CREATE TEMP TABLE same AS SELECT * FROM read_parquet('{sql_path(search.same)}')")
-        con.execute(f"CREATE TEMP VIEW docs AS SELECT * FROM read_parquet('{sql_path(search.docs)}')")
+        docs = doc_numbers(con, search)
         for r in residues:
             # the first document's rows of this pass, as tables: the joins build their hash tables on
             # them (new documents come first, so the first document is new whenever the second is)
@@ -186,7 +173,7 @@ def pair_candidates(
                         AND count(DISTINCT pb) >= {config.min_candidate_passages}
                 )
                 SELECT da.doc_id, db.doc_id FROM pairs
-                JOIN docs da ON da.dn = pairs.a JOIN docs db ON db.dn = pairs.b
+                JOIN {docs} da ON da.dn = pairs.a JOIN {docs} db ON db.dn = pairs.b
                 """
             ).fetchall()
             found.extend((str(a), str(b)) for a, b in rows)
@@ -207,18 +194,21 @@ def passage_df(search: Search, pairs: pa.Table, out: Path, temp_dir: Path | None
     )
     con = connect(search.config, temp_dir)
     try:
-        bands = passage_bands(con, search, search.files)
+        docs = doc_numbers(con, search)
         con.register("inv_list", pa.table({"doc_id": ids.take(pc.array_sort_indices(ids))}))
-        con.execute("CREATE TEMP TABLE inv AS SELECT dn FROM docs JOIN inv_list USING (doc_id)")
+        con.execute(f"CREATE TEMP TABLE inv AS SELECT dn FROM {docs} JOIN inv_list USING (doc_id)")
         con.unregister("inv_list")
-        query = _df_from_hot(search, "inv") if search.full_scan else _df_from_band_rows(con, bands, "inv")
+        if search.full_scan:
+            query = _df_from_hot(search, docs, "inv")
+        else:
+            query = _df_from_band_rows(con, docs, passage_bands(con, search, docs, search.files), "inv")
         con.execute(f"COPY ({query}) TO '{sql_path(out)}' (FORMAT parquet)")
     finally:
         con.close()
     return out
 
 
-def _df_from_hot(search: Search, inv: str) -> str:
+def _df_from_hot(search: Search, docs: str, inv: str) -> str:
     """The df query of a full scan: every bucket of two or more documents is in hot with its size, a
     passage's other bands are alone in theirs (size 1), so the sizes of its bands in hot and its band
     count make the median (quantile_disc(x, 0.5) of k values is the ((k - 1) // 2)-th smallest)."""
@@ -232,11 +222,11 @@ def _df_from_hot(search: Search, inv: str) -> str:
         ") SELECT d.doc_id, c.passage_no, "
         "  CASE WHEN (c.k - 1) // 2 < c.k - coalesce(len(s.sizes), 0) THEN 1 "
         "       ELSE s.sizes[(c.k - 1) // 2 - (c.k - len(s.sizes)) + 1] END AS df "
-        "FROM counted c LEFT JOIN shared s USING (dn, passage_no) JOIN docs d USING (dn)"
+        f"FROM counted c LEFT JOIN shared s USING (dn, passage_no) JOIN {docs} d USING (dn)"
     )
 
 
-def _df_from_band_rows(con: duckdb.DuckDBPyConnection, bands: str, inv: str) -> str:
+def _df_from_band_rows(con: duckdb.DuckDBPyConnection, docs: str, bands: str, inv: str) -> str:
     """The df query of an incremental run: hot holds only the buckets of new documents' bands, so the
     buckets of old documents' other bands are counted in one more streamed pass, kept to their hashes."""
     band_rows = f"(SELECT dn, passage_no, unnest(bands) AS h FROM {bands})"
@@ -249,5 +239,5 @@ def _df_from_band_rows(con: duckdb.DuckDBPyConnection, bands: str, inv: str) -> 
     )
     return (
         "SELECT d.doc_id, r.passage_no, quantile_disc(coalesce(b.n_docs, 1), 0.5) AS df "
-        "FROM inv_rows r LEFT JOIN inv_bucket b USING (h) JOIN docs d USING (dn) GROUP BY ALL"
+        f"FROM inv_rows r LEFT JOIN inv_bucket b USING (h) JOIN {docs} d USING (dn) GROUP BY ALL"
     )

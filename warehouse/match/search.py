@@ -31,6 +31,7 @@ class Search:
     n_docs: int
     full_scan: bool  # every band row is read as it is (most documents are new)
     one_pass: bool  # an incremental run of few new documents: copies found among the touched rows only
+    band_bound: int  # band hashes the passage files hold at most (band_row_bound)
     ranges: int  # hash ranges the buckets are counted in (an incremental run: set after the split)
     config: MatchConfig
 
@@ -85,21 +86,13 @@ def plan_search(
     # dn is given, not numbered in SQL: without insertion order a row_number() would not follow it
     order = pa.concat_arrays([new, old]) if len(old) else new
     numbered = pa.table({"doc_id": order, "dn": pa.array(np.arange(len(order), dtype=np.int32))})
-    search = Search(
-        work,
-        tuple(files),
-        n_new,
-        n_docs,
-        full_scan,
-        n_new <= config.one_pass_max_new,
-        0,
-        config,
-    )
+    bound = band_row_bound(files)
+    one_pass = not full_scan and n_new <= config.one_pass_max_new
+    search = Search(work, tuple(files), n_new, n_docs, full_scan, one_pass, bound, 0, config)
     pq.write_table(numbered, search.docs)
     if full_scan:
         # an upper bound of the buckets (every band its own), from the files' footers: a range count
         # fixed before the band lists are read, as the split writes by range
-        bound = band_row_bound(files)
         return replace(search, ranges=_ranges(config, bound, spread))
     _write_new_hashes(search, temp_dir)
     return search
@@ -152,13 +145,14 @@ def file_groups(search: Search, parts: int) -> list[list[str]]:
     """The passage files in at most `parts` groups of about equal bytes (largest first, each to the
     lightest group), for the split jobs (one when the band lists are not worth several)."""
     config = search.config
-    jobs = config.jobs(band_row_bound(search.files), config.job_band_rows, min(parts, len(search.files)))
+    jobs = config.jobs(search.band_bound, config.job_band_rows, min(parts, len(search.files)))
     groups: list[list[str]] = [[] for _ in range(jobs)]
-    sizes = [0] * len(groups)
-    for path in sorted(search.files, key=lambda f: (-Path(f).stat().st_size, f)):
-        lightest = sizes.index(min(sizes))
+    loads = [0] * jobs
+    size = {path: Path(path).stat().st_size for path in search.files}
+    for path in sorted(search.files, key=lambda f: (-size[f], f)):
+        lightest = loads.index(min(loads))
         groups[lightest].append(path)
-        sizes[lightest] += Path(path).stat().st_size
+        loads[lightest] += size[path]
     return [g for g in groups if g]
 
 

@@ -7,6 +7,7 @@ does not change the tables. The flow's Spread submits them as Prefect tasks (flo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,9 +58,15 @@ def job_config(config: MatchConfig, spread: Spread) -> MatchConfig:
     return replace(config, duckdb_threads=spread.threads)
 
 
-def job_folder(temp_dir: Path | None, stage: str, job: int) -> Path | None:
-    """A job's own spill folder inside temp_dir (jobs of a stage may run side by side)."""
-    return None if temp_dir is None else temp_dir / f"{stage}-{job}"
+def run_jobs(
+    spread: Spread, stage: str, jobs: Sequence[Callable[[Path | None], T]], temp_dir: Path | None
+) -> list[T]:
+    """A stage's jobs through the spread, each given a spill folder of its own inside temp_dir (jobs of
+    a stage may run side by side); their results in order."""
+    folders = [None if temp_dir is None else temp_dir / f"{stage}-{n}" for n in range(len(jobs))]
+    return spread.run(
+        stage, [functools.partial(job, folder) for job, folder in zip(jobs, folders, strict=True)]
+    )
 
 
 IN_PROCESS = InProcess()

@@ -23,7 +23,7 @@ from warehouse.match.candidates import NO_CANDIDATES, Candidates, find_candidate
 from warehouse.match.config import MatchConfig
 from warehouse.match.events import changed_events, events_of, members, string_array
 from warehouse.match.passages import passage_links
-from warehouse.match.spread import IN_PROCESS, Spread, job_config, job_folder
+from warehouse.match.spread import IN_PROCESS, Spread, job_config, run_jobs
 from warehouse.match.verdict import NO_VERDICTS, Verdicts, judge_pairs, matched_pairs
 from warehouse.match.verify import verify_pairs
 from warehouse.schema import CANDIDATE_PAIRS, DOC_PAIRS
@@ -103,18 +103,11 @@ def judge_candidates(
     if found.df is None:
         return NO_VERDICTS
     slices = split_candidates(found.pairs, config.jobs(found.pairs.num_rows, config.job_pairs, spread.parts))
+    shared = job_config(config, spread)
     jobs = [
-        functools.partial(
-            verify_candidates,
-            state.files,
-            part,
-            found.df,
-            job_folder(temp_dir, "match-verify", n),
-            job_config(config, spread),
-        )
-        for n, part in enumerate(slices)
+        functools.partial(verify_candidates, state.files, part, found.df, config=shared) for part in slices
     ]
-    return merge_verdicts(spread.run("match-verify", jobs))
+    return merge_verdicts(run_jobs(spread, "match-verify", jobs, temp_dir))
 
 
 def verify_candidates(
