@@ -164,6 +164,8 @@ PHASE_MARKS = (
     ("temporary server up", "Beginning flow run"),
     ("scan", "- scan:"),
     ("shards", "Finished in state Completed()", "process-shard"),
+    ("corpus step", "- corpus chrome:"),
+    ("version build", "- version ", " built"),
     ("match", "Finished in state Completed()", "match-events"),
     ("commit", "Finished in state Completed()", "commit-version"),
     ("flow finished", "Flow run", "Finished in state"),

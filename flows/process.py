@@ -268,7 +268,7 @@ def process_seeds(
         )
         rewrite = parts_to_rewrite(removed, old_files)
         version = store.build_version(
-            run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed, corpus.replacements()
+            run_id, staged, dict.fromkeys(PER_DOCUMENT, rewrite), removed, corpus.replacements
         )
         logger.info("version %s built", run_id)
         # the manifest first: the old one is not needed beyond it, and the match step wants the memory

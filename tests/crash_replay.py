@@ -57,7 +57,7 @@ def _commit(spec: dict[str, Any], root: Path, run_id: str) -> None:
     import pyarrow.parquet as pq
 
     from warehouse.catalog import ensure_catalog
-    from warehouse.store import Replacements, Warehouse
+    from warehouse.store import PartSwap, Replacements, Warehouse
 
     store = Warehouse(root)
     store.clear_staging()
@@ -71,10 +71,14 @@ def _commit(spec: dict[str, Any], root: Path, run_id: str) -> None:
             staged.setdefault(table, []).append(target)
     whole = {t: pq.read_table(Path(spec["record"]) / "whole" / f"{t}.parquet") for t in spec["whole"]}
     rewrite = {t: set(p) for t, p in spec["rewrite"].items()}
-    replaced = {
-        t: pq.read_table(Path(spec["record"]) / "replaced" / f"{t}.parquet") for t in spec["replaced"]
-    }
-    swap = Replacements(replaced, spec["replaced_parts"])
+    swaps: dict[str, dict[str, PartSwap]] = {}
+    for table, by_part in spec["replaced"].items():
+        for part, doc_ids in by_part.items():
+            target = staging / "corpus" / table / f"{part}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(spec["record"]) / "replaced" / table / f"{part}.parquet", target)
+            swaps.setdefault(table, {})[part] = PartSwap(tuple(doc_ids), target)
+    swap = Replacements(swaps)
     version = store.build_version(run_id, staged, rewrite, spec["removed"], swap)
     store.publish(version, whole)
     ensure_catalog(store.root)

@@ -141,9 +141,10 @@ def _record_commit(seeds: Path, warehouse: Path, record: Path) -> dict[str, Any]
         replacements: Replacements | None = None,
     ) -> Path:
         swap = replacements or Replacements()
-        (record / "replaced").mkdir(parents=True, exist_ok=True)
-        for table, rows in swap.tables.items():
-            pq.write_table(rows, record / "replaced" / f"{table}.parquet")
+        for table, by_part in swap.parts.items():
+            (record / "replaced" / table).mkdir(parents=True, exist_ok=True)
+            for part, part_swap in by_part.items():
+                shutil.copyfile(part_swap.rows, record / "replaced" / table / f"{part}.parquet")
         for table, files in staged.items():
             (record / "staged" / table).mkdir(parents=True, exist_ok=True)
             for path in files:
@@ -153,8 +154,7 @@ def _record_commit(seeds: Path, warehouse: Path, record: Path) -> dict[str, Any]
             staged={t: [p.name for p in files] for t, files in staged.items()},
             rewrite={t: sorted(parts) for t, parts in rewrite_parts.items()},
             removed=sorted(removed_docs),
-            replaced=sorted(swap.tables),
-            replaced_parts=dict(swap.part_of),
+            replaced={t: {p: list(ps.doc_ids) for p, ps in parts.items()} for t, parts in swap.parts.items()},
         )
         return real_build(store, run_id, staged, rewrite_parts, removed_docs, replacements)
 

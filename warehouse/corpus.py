@@ -34,7 +34,7 @@ from transforms.model import LabelledLine
 from transforms.overlap import passage_rows_batch
 from transforms.repetition import KIND_LINE, KIND_SENTENCE, fingerprint_rows
 from warehouse.schema import PER_DOCUMENT
-from warehouse.store import Replacements, conform
+from warehouse.store import PartSwap, Replacements, conform, write_staged
 
 # DuckDB's memory while counting fingerprints (~50 rows a document: 50M at 1M documents): the
 # aggregates spill beyond it instead of taking DuckDB's default of 80% of RAM.
@@ -72,17 +72,12 @@ VERDICTS = pa.schema([("fingerprint", pa.int64()), ("reason", pa.string())])
 
 @dataclass
 class CorpusStep:
-    """What the corpus step changed: the documents relabelled and their new rows per table."""
+    """What the corpus step changed: the documents relabelled, and their new rows in files by part."""
 
-    tables: dict[str, pa.Table] = field(default_factory=dict)
     relabelled: list[str] = field(default_factory=list)
     text_changed: list[str] = field(default_factory=list)  # of those, the ones whose body changed
-    part_of: dict[str, str] = field(default_factory=dict)  # relabelled document -> its part file
     stored: list[str] = field(default_factory=list)  # relabelled documents that earlier runs made
-
-    def replacements(self) -> Replacements:
-        """The new rows, for the store to swap into the part files that hold the documents."""
-        return Replacements(self.tables, self.part_of)
+    replacements: Replacements = field(default_factory=Replacements)
 
 
 def _files_sql(files: Sequence[Path]) -> str:
@@ -229,28 +224,47 @@ def _page_lines(rows: pa.Table) -> dict[str, list[PageLine]]:
 # The tables a relabelling rewrites: every relabelled document's lines and fingerprint rows (their
 # verdicts), and where its body changed, its documents_base row and its passages.
 RELABEL_TABLES = ("lines", "line_fingerprints", "documents_base")
+# Tables whose rows are replaced only for the documents whose body changed.
+BODY_TABLES = frozenset({"documents_base", "passage_index"})
+
+# Relabelled documents rebuilt at once. Their stored lines become Python objects: the 100k generated
+# corpus relabels 19k documents, and rebuilding them together took the flow from 250 to 1,775 MiB
+# (~80 KB a document); a batch of this many stays near 160 MB whatever the corpus.
+REBUILD_BATCH_DOCS = 2_000
 
 
-def rebuild(rows: dict[str, pa.Table], verdicts: pa.Table, run_id: str) -> CorpusStep:
+@dataclass
+class Rebuilt:
+    """Some documents relabelled: their new rows per table, and whose rows each table replaces."""
+
+    tables: dict[str, pa.Table]
+    relabelled: list[str]
+    text_changed: list[str]
+
+    def replaced(self, table: str) -> list[str]:
+        """The documents whose rows in a table give way to the new ones (none may be left: a body
+        whose paragraphs all became too short for a passage has no passage rows)."""
+        return self.text_changed if table in BODY_TABLES else self.relabelled
+
+
+def rebuild(rows: dict[str, pa.Table], reasons: Mapping[int, str], run_id: str) -> Rebuilt:
     """Relabel some documents (rows: their lines, fingerprints and documents_base rows) with the
-    verdicts; the new rows of each table, for the documents they change."""
-    step = CorpusStep()
-    reasons = _reasons(verdicts)
+    verdicts (fingerprint -> reason); the new rows of each table, for the documents they change."""
     base = rows["documents_base"]
     lines = _page_lines(rows["lines"])
-    step.relabelled = base.column("doc_id").to_pylist()
-    new_lines = {d: relabel(lines.get(d, []), reasons) for d in step.relabelled}
+    relabelled = base.column("doc_id").to_pylist()
+    new_lines = {d: relabel(lines.get(d, []), reasons) for d in relabelled}
     bodies = {d: body_of([pl.line for pl in pls]) for d, pls in new_lines.items()}
-    old_text = dict(zip(step.relabelled, base.column("text").to_pylist(), strict=True))
-    step.text_changed = [d for d in step.relabelled if bodies[d].text != old_text[d]]
-    changed = base.filter(pc.is_in(base.column("doc_id"), value_set=pa.array(step.text_changed, pa.string())))
-    step.tables = {
+    old_text = dict(zip(relabelled, base.column("text").to_pylist(), strict=True))
+    text_changed = [d for d in relabelled if bodies[d].text != old_text[d]]
+    changed = base.filter(pc.is_in(base.column("doc_id"), value_set=pa.array(text_changed, pa.string())))
+    tables = {
         "lines": _lines_table(new_lines),
         "line_fingerprints": _with_reasons(rows["line_fingerprints"], reasons),
         "documents_base": _with_bodies(changed, bodies, run_id),
-        "passage_index": passage_rows_batch(step.text_changed, [bodies[d].text for d in step.text_changed]),
+        "passage_index": passage_rows_batch(text_changed, [bodies[d].text for d in text_changed]),
     }
-    return step
+    return Rebuilt(tables, relabelled, text_changed)
 
 
 PARTS = pa.schema([("doc_id", pa.string()), ("part", pa.string()), ("new", pa.bool_())])
@@ -268,17 +282,30 @@ def part_rows(manifest: pa.Table, new: bool) -> pa.Table:
     )
 
 
+def part_batches(located: pa.Table, batch_docs: int) -> list[pa.Table]:
+    """The relabelled documents (their part_rows) in batches of whole part files, each closed once
+    it holds batch_docs documents: a part's new rows are then written once, by one batch."""
+    ordered = located.sort_by([("part", "ascending"), ("doc_id", "ascending")])
+    runs = pc.run_end_encode(ordered.column("part").combine_chunks())
+    batches = []
+    start = end = 0
+    for run_end in runs.run_ends.to_pylist():
+        end = run_end
+        if end - start >= batch_docs:
+            batches.append(ordered.slice(start, end - start))
+            start = end
+    if end > start:
+        batches.append(ordered.slice(start, end - start))
+    return batches
+
+
 def _gather(
-    doc_ids: Sequence[str],
-    stored: dict[str, list[Path]],
-    staged: dict[str, list[Path]],
-    located: pa.Table,
+    stored: dict[str, list[Path]], staged: dict[str, list[Path]], located: pa.Table
 ) -> dict[str, pa.Table]:
     """The rows a relabelling reads, of some documents (located: their part_rows): stored ones from
     their part files, this run's from the staged files that hold them."""
-    is_new = dict(zip(located.column("doc_id").to_pylist(), located.column("new").to_pylist(), strict=True))
-    old = [d for d in doc_ids if not is_new[d]]
-    new = [d for d in doc_ids if is_new[d]]
+    old = located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist()
+    new = located.filter(located.column("new")).column("doc_id").to_pylist()
     parts = set(located.column("part").to_pylist())
     out = {}
     for table in RELABEL_TABLES:
@@ -287,6 +314,29 @@ def _gather(
         out[table] = pa.concat_tables(
             [_read_rows(from_stored, table, old), _read_rows(from_staged, table, new)]
         ).sort_by("doc_id")
+    return out
+
+
+def write_swaps(rebuilt: Rebuilt, located: pa.Table, folder: Path) -> dict[str, dict[str, PartSwap]]:
+    """Each table's new rows written by the part file that holds their documents (folder/table/part),
+    with the documents whose rows they replace there: table -> part -> swap."""
+    part_of = dict(zip(located.column("doc_id").to_pylist(), located.column("part").to_pylist(), strict=True))
+    out: dict[str, dict[str, PartSwap]] = {}
+    for table, rows in rebuilt.tables.items():
+        by_part: dict[str, list[str]] = {}
+        for doc_id in rebuilt.replaced(table):
+            by_part.setdefault(part_of[doc_id], []).append(doc_id)
+        if not by_part:
+            continue
+        (folder / table).mkdir(parents=True, exist_ok=True)
+        ids = rows.column("doc_id")
+        out[table] = {}
+        for part, docs in by_part.items():
+            path = folder / table / f"{part}.parquet"
+            wanted = pa.array(docs, pa.string())
+            out[table][part] = PartSwap(
+                tuple(docs), write_staged(rows.filter(pc.is_in(ids, value_set=wanted)), path)
+            )
     return out
 
 
@@ -325,7 +375,7 @@ def _lines_table(lines: dict[str, list[PageLine]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=PER_DOCUMENT["lines"])
 
 
-def _with_reasons(rows: pa.Table, reasons: dict[int, str]) -> pa.Table:
+def _with_reasons(rows: pa.Table, reasons: Mapping[int, str]) -> pa.Table:
     """line_fingerprints rows carrying the verdict now given to each short line the page kept as text."""
     fingerprints, kept = rows.column("fingerprint").to_pylist(), rows.column("overridable").to_pylist()
     values = [reasons.get(fp) if k else None for fp, k in zip(fingerprints, kept, strict=True)]
@@ -340,8 +390,10 @@ def corpus_step(
     parts: pa.Table,
     staging: Path,
     run_id: str,
+    batch_docs: int = REBUILD_BATCH_DOCS,
 ) -> CorpusStep:
-    """Count the corpus, find the documents whose rows disagree with the verdicts, and relabel them.
+    """Count the corpus, find the documents whose rows disagree with the verdicts, and relabel them,
+    a batch of part files at a time, their new rows written to staging/corpus.
 
     stored: table -> the current version's files; staged: table -> this run's shard files; gone:
     stored documents that leave or are replaced; parts: part_rows of every document that stays or
@@ -359,9 +411,18 @@ def corpus_step(
     if not doc_ids:
         return CorpusStep()
     located = parts.filter(pc.is_in(parts.column("doc_id"), value_set=pa.array(doc_ids, pa.string())))
-    step = rebuild(_gather(doc_ids, stored, staged, located), verdicts, run_id)
-    step.part_of = dict(
-        zip(located.column("doc_id").to_pylist(), located.column("part").to_pylist(), strict=True)
+    reasons = _reasons(verdicts)
+    step = CorpusStep(
+        stored=sorted(located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist())
     )
-    step.stored = sorted(located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist())
+    swaps: dict[str, dict[str, PartSwap]] = {}
+    for batch in part_batches(located, batch_docs):
+        rebuilt = rebuild(_gather(stored, staged, batch), reasons, run_id)
+        step.relabelled += rebuilt.relabelled
+        step.text_changed += rebuilt.text_changed
+        for table, by_part in write_swaps(rebuilt, batch, staging / "corpus").items():
+            swaps.setdefault(table, {}).update(by_part)
+    step.relabelled.sort()
+    step.text_changed.sort()
+    step.replacements = Replacements(swaps)
     return step

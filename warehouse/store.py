@@ -134,7 +134,7 @@ class Warehouse:
         for table, schema in PER_DOCUMENT.items():
             target = version / table
             target.mkdir()
-            new_rows = swap.rows_by_part(table) or {}
+            new_rows = swap.of(table)
             if current is not None:
                 rewrite = set(rewrite_parts.get(table, ())) | set(new_rows)
                 rewrites += _carry_over(current / table, target, schema, rewrite, removed, new_rows)
@@ -187,62 +187,37 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True)
-class PartRows:
-    """One part file's new rows of a table, taken from the table's new rows only when the part is
-    written (all parts' copies at once would double the new rows' memory)."""
+class PartSwap:
+    """One part file's documents whose rows in a table give way to new ones, and the file of those."""
 
-    rows: pa.Table
-    at: pa.Array  # the part's rows in `rows`, in their order there
-
-    def table(self) -> pa.Table:
-        """The part's new rows."""
-        return self.rows.take(self.at)
+    doc_ids: tuple[str, ...]  # their rows in the part are dropped, whether or not they have new ones
+    rows: Path
 
 
 @dataclass(frozen=True)
 class Replacements:
-    """New rows for some documents of some tables, and the part file that holds each document."""
+    """New rows for some documents, in files by table and by the part file that holds them. Files,
+    not tables in memory: the corpus step may rewrite a fifth of a 1M corpus."""
 
-    tables: Mapping[str, pa.Table] = field(default_factory=dict)
-    part_of: Mapping[str, str] = field(default_factory=dict)
+    parts: Mapping[str, Mapping[str, PartSwap]] = field(default_factory=dict)  # table -> part -> swap
 
-    def rows_by_part(self, table: str) -> dict[str, PartRows] | None:
-        """A table's new rows split by the part file that holds their document (None: the table has
-        none; a part absent: none of its documents has new rows here, so it stays as it is). Split
-        once, by one sort: a lookup of every new row for each part file was quadratic (100k
-        documents: 26 s of the flow's version build)."""
-        rows = self.tables.get(table)
-        if rows is None:
-            return None
-        docs = pa.array(list(self.part_of), pa.string())
-        parts = pa.array(list(self.part_of.values()), pa.string())
-        part_column = parts.take(pc.index_in(rows.column("doc_id").combine_chunks(), value_set=docs))
-        encoded = part_column.dictionary_encode()
-        # a stable sort: each part's rows stay in their order
-        order = pc.array_sort_indices(encoded.indices, null_placement="at_end")
-        runs = pc.run_end_encode(encoded.indices.take(order))
-        names = encoded.dictionary.to_pylist()
-        split: dict[str, PartRows] = {}
-        start = 0
-        for code, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-            if code is not None:  # rows of a document no part holds: nowhere to write them
-                split[names[code]] = PartRows(rows, order.slice(start, end - start))
-            start = end
-        return split
+    def of(self, table: str) -> Mapping[str, PartSwap]:
+        """A table's swaps by part (a part absent: none of its documents changes here, it stays as it is)."""
+        return self.parts.get(table, {})
 
 
-def _write_replaced(table: pa.Table, path: Path, new: pa.Table) -> None:
-    """One part file with the documents that have new rows (new: those of this part) swapped for them."""
-    ids = pc.unique(new.column("doc_id"))
-    kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=ids)))
-    both = pa.concat_tables([kept, new.select(kept.column_names).cast(kept.schema)]).sort_by("doc_id")
+def _write_replaced(table: pa.Table, path: Path, swap: PartSwap) -> None:
+    """One part file with the swap's documents' rows replaced by their new ones."""
+    replaced = pa.array(swap.doc_ids, pa.string())
+    kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=replaced)))
+    both = pa.concat_tables([kept, conform(pq.read_table(swap.rows), kept.schema)]).sort_by("doc_id")
     if both.num_rows:
         _write(both, path)
 
 
-def _swap_staged(path: Path, target: Path, schema: pa.Schema, new: PartRows) -> None:
+def _swap_staged(path: Path, target: Path, schema: pa.Schema, swap: PartSwap) -> None:
     """Move a staged file into the version with its replaced documents' rows swapped."""
-    _write_replaced(read_with_schema(path, schema, None), target / path.name, new.table())
+    _write_replaced(read_with_schema(path, schema, None), target / path.name, swap)
     path.unlink()
 
 
@@ -252,7 +227,7 @@ def _carry_over(
     schema: pa.Schema,
     rewrite: Collection[str],
     removed: pa.Array,
-    new_rows: Mapping[str, PartRows],
+    new_rows: Mapping[str, PartSwap],
 ) -> list[Callable[[], None]]:
     """Hard-link unchanged files of a table; the rewrites of those holding removed documents (without
     them) or replaced ones (with their new rows, new_rows by part), to be run by the caller."""
@@ -272,13 +247,13 @@ def _carry_over(
 
 
 def _rewrite_carried(
-    path: Path, target: Path, schema: pa.Schema, removed: pa.Array, new: pa.Table | None
+    path: Path, target: Path, schema: pa.Schema, removed: pa.Array, new: PartSwap | None
 ) -> None:
     """One current file written into the version without its removed documents, with new rows swapped in."""
     table = read_with_schema(path, schema, None)
     kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=removed)))
     if new is not None:
-        _write_replaced(kept, target / path.name, new.table())
+        _write_replaced(kept, target / path.name, new)
     elif kept.num_rows:
         _write(kept, target / path.name)
 
