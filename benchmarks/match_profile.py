@@ -41,7 +41,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.match.spread import InProcess
+from warehouse.spread import InProcess
 
 # Functions timed as phases where a module has them (the stage modules of warehouse.match, and the
 # names of the older single module; nested calls count in both the caller and the callee).

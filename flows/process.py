@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_run, shard_progress
-from flows.matching import task_spread
+from flows.jobs import task_spread
 from flows.progress import Progress
 from flows.runners import (
     clear_shard_cache,
@@ -117,8 +117,7 @@ def shard_task(
     return process_shard(seed_files(batch, root), part, staging, run_id, limits, rules_version)
 
 
-@task(name="corpus-chrome", cache_policy=NO_CACHE)
-def corpus_task(
+def corpus_chrome(
     store: Warehouse,
     staged: dict[str, list[Path]],
     gone: set[str],
@@ -127,10 +126,11 @@ def corpus_task(
     staging: Path,
     run_id: str,
 ) -> CorpusStep:
-    """Lines repeated across the corpus, counted over every document the new version will hold; the
-    new rows of the documents (new or stored) whose labels that changes."""
+    """Lines repeated across the corpus, counted here over every document the new version will hold;
+    the documents (new or stored) whose labels that changes rebuilt as tasks on the workers."""
     stored = {table: store.table_files(table) for table in PER_DOCUMENT}
-    return corpus_step(stored, staged, gone, document_parts(old_files, outcomes, gone), staging, run_id)
+    parts = document_parts(old_files, outcomes, gone)
+    return corpus_step(stored, staged, gone, parts, staging, run_id, task_spread())
 
 
 @task(name="match-events", cache_policy=NO_CACHE)
@@ -255,7 +255,7 @@ def process_seeds(
         outcomes = _outcomes(results)
         # a run that neither adds nor removes a document changes no count (an hourly run with nothing new)
         corpus = (
-            corpus_task(store, staged, removed, old_files, outcomes, staging, run_id)
+            corpus_chrome(store, staged, removed, old_files, outcomes, staging, run_id)
             if to_process.num_rows or removed
             else CorpusStep()
         )

@@ -1,5 +1,6 @@
-"""The corpus step rebuilds relabelled documents a batch of whole part files at a time, and writes
-each part's new rows once: the batch size changes its memory, never its rows."""
+"""The corpus step rebuilds relabelled documents a batch of whole part files at a time (a job of the
+workers), and writes each part's new rows once: the batch size and the workers change its memory and
+its speed, never its rows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from flows.scan import scan, seed_files
 from flows.shard import Limits, process_shard
 from tests.test_corpus_flow import corpus, write
+from tests.test_matching_columnar import RecordingSpread
 from warehouse.corpus import CorpusStep, corpus_step, part_batches, part_rows
 from warehouse.schema import PER_DOCUMENT
 
@@ -75,6 +77,10 @@ def test_the_batch_size_changes_no_row(
         n: corpus_step(stored, staged, set(), parts, tmp_path / f"batch-{n}", "run", batch_docs=n)
         for n in (1, 1000)
     }
+    # two workers: the five documents cut into jobs for both, whole parts each
+    spread = RecordingSpread(parts=2)
+    steps[2] = corpus_step(stored, staged, set(), parts, tmp_path / "workers", "run", spread)
+    assert spread.jobs == {"corpus-rebuild": 2}
     # the teasers of the test_corpus_flow pages (the story's reports share their quote: kept): page
     # 3's were dropped by its own rules already, and pages 1 and 5 called them captions, which are
     # not in the body, so only the bodies of pages 0, 2 and 4 change
@@ -84,7 +90,7 @@ def test_the_batch_size_changes_no_row(
         assert (step.relabelled, step.text_changed, step.stored) == (relabelled, text_changed, [])
     # the site pages sit in parts 0 and 1 (the files in name order: site/0-2, site/3-5, story)
     assert sorted(steps[1].replacements.parts["lines"]) == ["part-0", "part-1"]
-    assert _swapped_rows(steps[1]) == _swapped_rows(steps[1000])
+    assert _swapped_rows(steps[1]) == _swapped_rows(steps[1000]) == _swapped_rows(steps[2])
     lines = _swapped_rows(steps[1])[("lines", "part-0")][1]
     dropped = {r["text"]: r["reason"] for r in lines if r["page_label"] is not None}
     assert str(dropped["订购本报即时新闻：短信发送ZX到10086"]).startswith("repeated_unrelated_line:docs=4,")

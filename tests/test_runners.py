@@ -417,7 +417,7 @@ def test_match_jobs_are_one_a_stage_in_this_process_and_one_a_worker_elsewhere()
     from prefect import flow
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-    from flows.matching import TaskSpread, task_spread
+    from flows.jobs import TaskSpread, task_spread
 
     # the flow decorator's stub does not fit Prefect's own runners (see the test above)
     threads = flow(task_runner=ThreadPoolTaskRunner(max_workers=2))(task_spread)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ lines differs from the one its rows carry (`line_fingerprints.corpus_reason`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from transforms.model import LabelledLine
 from transforms.overlap import passage_rows_batch
 from transforms.repetition import KIND_LINE, KIND_SENTENCE, fingerprint_rows
 from warehouse.schema import PER_DOCUMENT
+from warehouse.spread import IN_PROCESS, Spread
 from warehouse.store import PartSwap, Replacements, conform, write_staged
 
 # DuckDB's memory while counting fingerprints (~50 rows a document: 50M at 1M documents): the
@@ -193,13 +195,15 @@ def documents_to_relabel(con: duckdb.DuckDBPyConnection, verdicts: pa.Table) -> 
     return [str(r[0]) for r in rows]
 
 
-def _read_rows(files: Sequence[Path], table: str, doc_ids: Sequence[str]) -> pa.Table:
+def _read_rows(files: Sequence[Path], table: str, doc_ids: Sequence[str], threads: int | None) -> pa.Table:
     """The rows of some documents from a table's files, in one DuckDB scan (columns an older writer
-    lacked come as nulls)."""
+    lacked come as nulls; threads: DuckDB's, None for one a core)."""
     schema = PER_DOCUMENT[table]
     if not files or not doc_ids:
         return schema.empty_table()
     con = duckdb.connect()
+    if threads is not None:
+        con.execute(f"SET threads = {threads}")
     try:
         con.register("wanted", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
         rows = con.sql(
@@ -300,19 +304,22 @@ def part_batches(located: pa.Table, batch_docs: int) -> list[pa.Table]:
 
 
 def _gather(
-    stored: dict[str, list[Path]], staged: dict[str, list[Path]], located: pa.Table
+    stored: Mapping[str, Sequence[Path]],
+    staged: Mapping[str, Sequence[Path]],
+    located: pa.Table,
+    threads: int | None,
 ) -> dict[str, pa.Table]:
     """The rows a relabelling reads, of some documents (located: their part_rows): stored ones from
-    their part files, this run's from the staged files that hold them."""
+    the current version's files given, this run's from the staged files given."""
     old = located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist()
     new = located.filter(located.column("new")).column("doc_id").to_pylist()
-    parts = set(located.column("part").to_pylist())
     out = {}
     for table in RELABEL_TABLES:
-        from_stored = [f for f in stored.get(table, []) if f.stem in parts]
-        from_staged = [f for f in staged.get(table, []) if f.stem in parts]
         out[table] = pa.concat_tables(
-            [_read_rows(from_stored, table, old), _read_rows(from_staged, table, new)]
+            [
+                _read_rows(stored.get(table, []), table, old, threads),
+                _read_rows(staged.get(table, []), table, new, threads),
+            ]
         ).sort_by("doc_id")
     return out
 
@@ -383,6 +390,76 @@ def _with_reasons(rows: pa.Table, reasons: Mapping[int, str]) -> pa.Table:
     return rows.set_column(index, rows.schema.field(index), pa.array(values, pa.string()))
 
 
+@dataclass(frozen=True)
+class RebuildJob:
+    """One batch of whole part files to relabel: where their rows are, the verdicts, where the new
+    rows go. Everything a worker needs, by path: no table of the corpus travels with it."""
+
+    located: pa.Table  # part_rows of the batch's relabelled documents
+    stored: dict[str, list[Path]]  # table -> the batch's part files in the current version
+    staged: dict[str, list[Path]]  # table -> the batch's part files from this run's shards
+    verdicts: Path  # the corpus verdicts (VERDICTS)
+    run_id: str
+    folder: Path  # where the new rows go, by table and part
+    threads: int | None  # DuckDB threads of the job (None: one a core)
+
+
+@dataclass(frozen=True)
+class RebuildOutcome:
+    """What one batch changed: its documents relabelled, those whose body changed, their swaps."""
+
+    relabelled: list[str]
+    text_changed: list[str]
+    swaps: dict[str, dict[str, PartSwap]]
+
+
+def rebuild_job(job: RebuildJob) -> RebuildOutcome:
+    """Relabel one batch and write its new rows by part; it rewrites its own files whole, so a job
+    lost with its worker is simply run again."""
+    reasons = _reasons(pq.read_table(job.verdicts))
+    rebuilt = rebuild(_gather(job.stored, job.staged, job.located, job.threads), reasons, job.run_id)
+    return RebuildOutcome(
+        rebuilt.relabelled, rebuilt.text_changed, write_swaps(rebuilt, job.located, job.folder)
+    )
+
+
+def _batch_files(files: Mapping[str, Sequence[Path]], batch: pa.Table) -> dict[str, list[Path]]:
+    """The part files of a batch's documents, by table."""
+    parts = set(batch.column("part").to_pylist())
+    return {
+        table: [f for f in paths if f.stem in parts]
+        for table, paths in files.items()
+        if table in RELABEL_TABLES
+    }
+
+
+def rebuild_jobs(
+    located: pa.Table,
+    stored: Mapping[str, Sequence[Path]],
+    staged: Mapping[str, Sequence[Path]],
+    verdicts: Path,
+    run_id: str,
+    folder: Path,
+    spread: Spread,
+    batch_docs: int,
+) -> list[RebuildJob]:
+    """The relabelling cut into batches of whole parts, each reading only its parts' files: a batch
+    closes at batch_docs documents, or sooner so that every worker of the spread gets one."""
+    size = max(1, min(batch_docs, -(-located.num_rows // spread.parts)))
+    return [
+        RebuildJob(
+            batch,
+            _batch_files(stored, batch),
+            _batch_files(staged, batch),
+            verdicts,
+            run_id,
+            folder,
+            spread.threads,
+        )
+        for batch in part_batches(located, size)
+    ]
+
+
 def corpus_step(
     stored: dict[str, list[Path]],
     staged: dict[str, list[Path]],
@@ -390,10 +467,11 @@ def corpus_step(
     parts: pa.Table,
     staging: Path,
     run_id: str,
+    spread: Spread = IN_PROCESS,
     batch_docs: int = REBUILD_BATCH_DOCS,
 ) -> CorpusStep:
-    """Count the corpus, find the documents whose rows disagree with the verdicts, and relabel them,
-    a batch of part files at a time, their new rows written to staging/corpus.
+    """Count the corpus, find the documents whose rows disagree with the verdicts, and relabel them
+    in batches of part files (jobs of the spread), their new rows written to staging/corpus.
 
     stored: table -> the current version's files; staged: table -> this run's shard files; gone:
     stored documents that leave or are replaced; parts: part_rows of every document that stays or
@@ -411,18 +489,17 @@ def corpus_step(
     if not doc_ids:
         return CorpusStep()
     located = parts.filter(pc.is_in(parts.column("doc_id"), value_set=pa.array(doc_ids, pa.string())))
-    reasons = _reasons(verdicts)
-    step = CorpusStep(
-        stored=sorted(located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist())
-    )
+    folder = staging / "corpus"
+    verdicts_file = write_staged(verdicts, folder / "verdicts.parquet")
+    jobs = rebuild_jobs(located, stored, staged, verdicts_file, run_id, folder, spread, batch_docs)
+    outcomes = spread.run("corpus-rebuild", [functools.partial(rebuild_job, job) for job in jobs])
     swaps: dict[str, dict[str, PartSwap]] = {}
-    for batch in part_batches(located, batch_docs):
-        rebuilt = rebuild(_gather(stored, staged, batch), reasons, run_id)
-        step.relabelled += rebuilt.relabelled
-        step.text_changed += rebuilt.text_changed
-        for table, by_part in write_swaps(rebuilt, batch, staging / "corpus").items():
+    for outcome in outcomes:
+        for table, by_part in outcome.swaps.items():
             swaps.setdefault(table, {}).update(by_part)
-    step.relabelled.sort()
-    step.text_changed.sort()
-    step.replacements = Replacements(swaps)
-    return step
+    return CorpusStep(
+        relabelled=sorted(d for o in outcomes for d in o.relabelled),
+        text_changed=sorted(d for o in outcomes for d in o.text_changed),
+        stored=sorted(located.filter(pc.invert(located.column("new"))).column("doc_id").to_pylist()),
+        replacements=Replacements(swaps),
+    )

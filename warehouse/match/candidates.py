@@ -27,11 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.match.bands import count_buckets, doc_numbers, passage_bands, split_bands
-from warehouse.match.config import MatchConfig
+from warehouse.match.config import MatchConfig, job_config
 from warehouse.match.duck import connect, sql_path
 from warehouse.match.search import Search, file_groups, plan_search, range_groups, with_ranges
-from warehouse.match.spread import IN_PROCESS, Spread, job_config, run_jobs
 from warehouse.schema import CANDIDATE_PAIRS
+from warehouse.spread import IN_PROCESS, Spread, run_jobs
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ thresholds come from"); a test that needs another value passes its own MatchConf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from warehouse.spread import Spread
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,8 @@ class MatchConfig:
     def doc_passes(self, join_rows: int) -> int:
         """Passes of the candidate self-join, each over the documents of one residue of their number."""
         return max(1, -(-join_rows // self.join_rows_per_pass))
+
+
+def job_config(config: MatchConfig, spread: Spread) -> MatchConfig:
+    """The config a job is given: DuckDB held to the threads a job has where it runs."""
+    return replace(config, duckdb_threads=spread.threads)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from warehouse.match.config import MatchConfig
 from warehouse.match.duck import connect, sql_files, sql_path
-from warehouse.match.spread import Spread
+from warehouse.spread import Spread
 
 
 @dataclass(frozen=True)

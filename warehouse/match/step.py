@@ -20,13 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.match.candidates import NO_CANDIDATES, Candidates, find_candidates
-from warehouse.match.config import MatchConfig
+from warehouse.match.config import MatchConfig, job_config
 from warehouse.match.events import changed_events, events_of, members, string_array
 from warehouse.match.passages import passage_links
-from warehouse.match.spread import IN_PROCESS, Spread, job_config, run_jobs
 from warehouse.match.verdict import NO_VERDICTS, Verdicts, judge_pairs, matched_pairs
 from warehouse.match.verify import verify_pairs
 from warehouse.schema import CANDIDATE_PAIRS, DOC_PAIRS
+from warehouse.spread import IN_PROCESS, Spread, run_jobs
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""The match step's jobs as Prefect tasks on the flow's task runner (thin wiring over warehouse.match).
+"""The global steps' jobs as Prefect tasks on the flow's task runner (thin wiring over warehouse/).
 
-Each stage that cuts its work into jobs (warehouse/match/spread.py) submits them as tasks named for
-the stage, so the Prefect UI and the workers' logs show where each part of the match step ran.
+Each stage that cuts its work into jobs (warehouse/spread.py) submits them as tasks named for the
+stage, so the Prefect UI and the workers' logs show where each part of the corpus and match steps ran.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runners import job_threads, run_parallelism, tasks_run_in_this_process
-from warehouse.match.spread import STAGES
+from warehouse.spread import STAGES
 
 T = TypeVar("T")
 
 
 def run_job(job: Callable[[], Any]) -> Any:
-    """One job of a match stage, on whichever worker takes it."""
+    """One job of a stage, on whichever worker takes it."""
     return job()
 
 
-# A job reads the search's files and rewrites its own outputs whole, so a job lost with its worker is
+# A job reads the step's files and rewrites its own outputs whole, so a job lost with its worker is
 # run again from the start (Dask resubmits it; an error in it is retried twice).
 STAGE_TASKS = {
     stage: task(name=stage, retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)(run_job)

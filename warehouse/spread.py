@@ -1,24 +1,23 @@
-"""Where the match step's jobs run: one after another in this process, or as tasks on workers.
+"""Where a global step's jobs run: one after another in this process, or as tasks on workers.
 
-A stage cut into jobs (split, buckets, pairs, verify) hands them to a Spread by the stage's name;
-the jobs talk only through files of the search's folder and their return values, so where they run
-does not change the tables. The flow's Spread submits them as Prefect tasks (flows/matching.py).
+A stage cut into jobs (the corpus step's rebuilds; the match step's split, buckets, pairs, verify)
+hands them to a Spread by the stage's name; the jobs talk only through files in the run's staging
+folder and their return values, so where they run does not change the tables. The flow's Spread
+submits them as Prefect tasks (flows/jobs.py).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
-
-from warehouse.match.config import MatchConfig
 
 T = TypeVar("T")
 
 # The stages whose jobs may run side by side, by the name their tasks carry.
-STAGES = ("match-split", "match-buckets", "match-pairs", "match-verify")
+STAGES = ("corpus-rebuild", "match-split", "match-buckets", "match-pairs", "match-verify")
 
 
 class Spread(Protocol):
@@ -49,13 +48,8 @@ class InProcess:
     def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
         """Every job's result, in order."""
         if stage not in STAGES:
-            raise ValueError(f"unknown match stage {stage!r}")
+            raise ValueError(f"unknown stage {stage!r}")
         return [job() for job in jobs]
-
-
-def job_config(config: MatchConfig, spread: Spread) -> MatchConfig:
-    """The config a job is given: DuckDB held to the threads a job has where it runs."""
-    return replace(config, duckdb_threads=spread.threads)
 
 
 def run_jobs(
@@ -70,4 +64,4 @@ def run_jobs(
 
 
 IN_PROCESS = InProcess()
-"""Every stage one job, here: what match_corpus does unless told otherwise."""
+"""Every stage one job, here: what match_corpus and corpus_step do unless told otherwise."""
