@@ -166,7 +166,13 @@ PHASE_MARKS = (
     ("shards", "Finished in state Completed()", "process-shard"),
     ("corpus step", "- corpus chrome:"),
     ("version build", "- version ", " built"),
-    ("match", "Finished in state Completed()", "match-events"),
+    # the last job of each match stage (the plan before the split, the identical passages and their
+    # frequencies before verification, are in the flow's process)
+    ("match split", "Finished in state Completed()", "match-split"),
+    ("match buckets", "Finished in state Completed()", "match-buckets"),
+    ("match pairs", "Finished in state Completed()", "match-pairs"),
+    ("match verify", "Finished in state Completed()", "match-verify"),
+    ("match events", "Finished in state Completed()", "match-events"),
     ("commit", "Finished in state Completed()", "commit-version"),
     ("flow finished", "Flow run", "Finished in state"),
 )
