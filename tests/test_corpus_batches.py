@@ -15,6 +15,7 @@ from flows.shard import Limits, process_shard
 from tests.test_corpus_flow import corpus, write
 from tests.test_matching_columnar import RecordingSpread
 from warehouse.corpus import CorpusStep, corpus_step, part_batches, part_rows
+from warehouse.runs import run_batches
 from warehouse.schema import PER_DOCUMENT
 
 
@@ -38,6 +39,20 @@ def test_batches_hold_whole_parts(batch_docs: int, expected: list[list[str]]) ->
     batches = part_batches(located, batch_docs)
     assert [sorted(set(b.column("part").to_pylist())) for b in batches] == expected
     assert sorted(d for b in batches for d in b.column("doc_id").to_pylist()) == list("abcdef")
+
+
+@pytest.mark.parametrize(
+    ("keys", "batch_rows", "expected"),
+    [
+        ([], 2, []),
+        (["a", "a", "b", "c", "c", "c"], 1, [(0, 2), (2, 1), (3, 3)]),
+        (["a", "a", "b", "c", "c", "c"], 3, [(0, 3), (3, 3)]),
+        (["a", "a", "b", "c", "c", "c"], 4, [(0, 6)]),  # the last batch takes what is left
+        (["a", "b", "b", "b", "b", "c"], 2, [(0, 5), (5, 1)]),  # a long run is never split
+    ],
+)
+def test_run_batches(keys: list[str], batch_rows: int, expected: list[tuple[int, int]]) -> None:
+    assert run_batches(pa.array(keys, pa.string()), batch_rows) == expected
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -170,6 +170,21 @@ def test_new_ids_as_arrow_give_the_same_result(tmp_path: Path, bodies: dict[str,
         pa.chunked_array([list(bodies)[:2], list(bodies)[2:]]),
     ):
         assert_same(match_corpus([path], documents, ids, None), python)
+
+
+def test_passage_links_built_an_event_at_a_time_equal_those_built_at_once(
+    tmp_path: Path, bodies: dict[str, str]
+) -> None:
+    """Batches of whole events bound the flow's memory at 1M documents; a passage links only inside
+    its event, so the batch size never changes a link."""
+    path = write_passages(tmp_path, "p", bodies)
+    at_once = match_corpus([path], documents_table(bodies), set(bodies), None)
+    # each passage points to its most complete occurrence: the repost (the longer body) keeps all of
+    # the story's, while 000 and 001 each hold some of their shared passages' longer versions
+    links = Counter((r["doc_id"], r["duplicate_of_doc"]) for r in at_once.passage_links.to_pylist())
+    assert links == {("003.txt", "repost3.txt"): 42, ("001.txt", "000.txt"): 7, ("000.txt", "001.txt"): 4}
+    one_event = replace(DEFAULT, link_batch_matches=1)
+    assert_same(match_corpus([path], documents_table(bodies), set(bodies), None, config=one_event), at_once)
 
 
 @pytest.mark.parametrize(("groups", "passes"), [(1_000, 1), (3_000, 1), (1_000, 4), (3_000, 7)])

@@ -34,6 +34,7 @@ from transforms.corpus import (
 from transforms.model import LabelledLine
 from transforms.overlap import passage_rows_batch
 from transforms.repetition import KIND_LINE, KIND_SENTENCE, fingerprint_rows
+from warehouse.runs import run_batches
 from warehouse.schema import PER_DOCUMENT
 from warehouse.spread import IN_PROCESS, Spread
 from warehouse.store import PartSwap, Replacements, conform, write_staged
@@ -290,17 +291,7 @@ def part_batches(located: pa.Table, batch_docs: int) -> list[pa.Table]:
     """The relabelled documents (their part_rows) in batches of whole part files, each closed once
     it holds batch_docs documents: a part's new rows are then written once, by one batch."""
     ordered = located.sort_by([("part", "ascending"), ("doc_id", "ascending")])
-    runs = pc.run_end_encode(ordered.column("part").combine_chunks())
-    batches = []
-    start = end = 0
-    for run_end in runs.run_ends.to_pylist():
-        end = run_end
-        if end - start >= batch_docs:
-            batches.append(ordered.slice(start, end - start))
-            start = end
-    if end > start:
-        batches.append(ordered.slice(start, end - start))
-    return batches
+    return [ordered.slice(o, n) for o, n in run_batches(ordered.column("part"), batch_docs)]
 
 
 def _gather(

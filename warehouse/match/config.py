@@ -81,6 +81,10 @@ class MatchConfig:
     one_pass_max_new: int = 50
     # Documents whose passages are held as n-gram codes at once during verification (well under 60 MB).
     verify_batch_docs: int = 1000
+    # Passage matches turned into links at once: each becomes Python objects, ~1 KB a match (20k
+    # generated documents: 13,923 matches, 14 MB traced), so the 1M corpus's ~500k at once put the flow
+    # ~0.5 GB over the rest of its match step; a batch of whole events of this many stays near 20 MB.
+    link_batch_matches: int = 20_000
     # Band buckets counted in one aggregate pass over a hash range (a 20M-row pass ran out of memory
     # at 1M documents; 10M: 70 passes).
     partition_groups: int = 10_000_000

@@ -12,15 +12,21 @@ from collections.abc import Collection
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from warehouse.runs import run_batches
 from warehouse.schema import PASSAGE_LINKS, PASSAGE_MATCHES
 
 PassageKey = tuple[str, int]
 
 
 def passage_links(
-    matches: pa.Table, events: pa.Table, previous_links: pa.Table | None, carried_docs: Collection[str]
+    matches: pa.Table,
+    events: pa.Table,
+    previous_links: pa.Table | None,
+    carried_docs: Collection[str],
+    batch_matches: int,
 ) -> pa.Table:
-    """Links built from the passage matches (PASSAGE_MATCHES) plus the previous links of carried_docs."""
+    """Links built from the passage matches (PASSAGE_MATCHES), a batch of whole events at a time,
+    plus the previous links of carried_docs."""
     # canonical documents matter to the links only among the documents of the matches
     linked = pc.unique(
         pa.chunked_array([matches.column("doc_a"), matches.column("doc_b")], pa.string()).combine_chunks()
@@ -29,10 +35,24 @@ def passage_links(
         pc.and_(events.column("is_canonical"), pc.is_in(events.column("doc_id"), value_set=linked))
     )
     canonical = {str(d) for d in heads.column("doc_id").to_pylist()}
+    built = [build_passage_links(batch, canonical) for batch in event_batches(matches, events, batch_matches)]
     links = pa.concat_tables(
-        [build_passage_links(matches, canonical), _carried_links(previous_links, carried_docs)]
+        [PASSAGE_LINKS.empty_table(), *built, _carried_links(previous_links, carried_docs)]
     )
     return links.sort_by([("doc_id", "ascending"), ("passage_no", "ascending")]).combine_chunks()
+
+
+def event_batches(matches: pa.Table, events: pa.Table, batch_matches: int) -> list[pa.Table]:
+    """The passage matches in batches of whole events: a passage is linked only to passages it
+    matches, all in its own event, so a batch decides its links alone."""
+    event_ids = events.column("event_id").combine_chunks()
+    at = pc.index_in(
+        matches.column("doc_a").combine_chunks(), value_set=events.column("doc_id").combine_chunks()
+    )
+    event_of = event_ids.take(at)
+    order = pc.sort_indices(event_of)
+    ordered = matches.take(order)
+    return [ordered.slice(o, n) for o, n in run_batches(event_of.take(order), batch_matches)]
 
 
 def build_passage_links(matches: pa.Table, canonical: set[str]) -> pa.Table:

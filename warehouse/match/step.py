@@ -154,7 +154,7 @@ def finish_match(
     again = matched_pairs(verify_pairs(state.files, rematch, None, False, temp_dir, config))
     unchanged = {d for m in members(events).values() for d in m} - in_changed
     matches = pa.concat_tables([judged.matches, again.matches])
-    links = passage_links(matches, events, previous_links, unchanged)
+    links = passage_links(matches, events, previous_links, unchanged, config.link_batch_matches)
     stats = MatchStats(
         found.band_rows,
         found.join_rows,
