@@ -6,6 +6,7 @@ stage, so the Prefect UI and the workers' logs show where each part of the corpu
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -40,10 +41,19 @@ class TaskSpread:
     threads: int | None
 
     def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
-        """Every job's result, in order (the flow's log says when a stage's jobs went out)."""
-        futures = [STAGE_TASKS[stage].submit(job) for job in jobs]
-        get_run_logger().info("%s: %d jobs submitted", stage, len(futures))
-        return [future.result() for future in futures]
+        """Every job's result, in order, with at most `parts` of them out at once: a stage of more
+        jobs than workers (the corpus step's rebuild batches) would otherwise run them all side by
+        side in the flow's threads, each batch's memory at once (the flow's log says when a stage's
+        jobs went out)."""
+        get_run_logger().info("%s: %d jobs submitted", stage, len(jobs))
+        out: list[T] = []
+        waiting: deque[Any] = deque()
+        for job in jobs:
+            if len(waiting) >= self.parts:
+                out.append(waiting.popleft().result())
+            waiting.append(STAGE_TASKS[stage].submit(job))
+        out += [future.result() for future in waiting]
+        return out
 
 
 def task_spread() -> TaskSpread:

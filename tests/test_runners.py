@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -424,6 +427,46 @@ def test_match_jobs_are_one_a_stage_in_this_process_and_one_a_worker_elsewhere()
     processes = flow(task_runner=ProcessPoolTaskRunner(max_workers=2))(task_spread)  # type: ignore[arg-type]
     assert threads() == TaskSpread(1, None)  # its DuckDB on every core
     assert processes() == TaskSpread(2, max(1, (os.cpu_count() or 1) // 2))
+
+
+class _Overlap:
+    """Jobs that note how many of them run at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+
+    def job(self, n: int) -> int:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)  # long enough for every thread of the pool to start a job if it may
+        with self.lock:
+            self.running -= 1
+        return n
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_stage_of_more_jobs_than_workers_keeps_one_a_worker_out(parts: int) -> None:
+    """The corpus step's rebuild batches outnumber the workers: with the thread runner they would
+    otherwise all run side by side in the flow's process, each batch's memory at once."""
+    from prefect import flow
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.jobs import TaskSpread
+
+    overlap = _Overlap()
+    jobs = [functools.partial(overlap.job, n) for n in range(6)]
+
+    def run() -> list[int]:
+        return TaskSpread(parts, None).run("corpus-rebuild", jobs)
+
+    # the flow decorator's stub does not fit Prefect's own runners (see the test above)
+    results = flow(task_runner=ThreadPoolTaskRunner(max_workers=4))(run)()  # type: ignore[arg-type]
+    assert results == list(range(6))
+    assert overlap.most == parts
 
 
 @pytest.mark.parametrize(
