@@ -35,7 +35,7 @@ STAGE_TASKS = {
 
 @dataclass(frozen=True)
 class TaskSpread:
-    """A stage's jobs submitted together as tasks, their results gathered in order."""
+    """A stage's jobs submitted as tasks, one a worker at a time, their results gathered in order."""
 
     parts: int
     threads: int | None

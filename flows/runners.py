@@ -72,7 +72,7 @@ def run_parallelism() -> int:
 
 
 def job_threads() -> int:
-    """DuckDB threads of one match job on the running flow's workers (other processes): a worker's
+    """DuckDB threads of one job of a stage on the running flow's workers (other processes): a worker's
     share of this machine's cores in a process pool or a Dask cluster this run started here; one on a
     Dask cluster elsewhere (a job takes one of a worker's threads, and a stage has a job a thread)."""
     from prefect.context import FlowRunContext

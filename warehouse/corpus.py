@@ -203,9 +203,9 @@ def _read_rows(files: Sequence[Path], table: str, doc_ids: Sequence[str], thread
     if not files or not doc_ids:
         return schema.empty_table()
     con = duckdb.connect()
-    if threads is not None:
-        con.execute(f"SET threads = {threads}")
     try:
+        if threads is not None:
+            con.execute(f"SET threads = {threads}")
         con.register("wanted", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
         rows = con.sql(
             f"select * from read_parquet({_files_sql(files)}, union_by_name = true) "

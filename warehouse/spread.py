@@ -25,7 +25,8 @@ class Spread(Protocol):
 
     @property
     def parts(self) -> int:
-        """Jobs a stage is cut into at most: the workers that can take them at once."""
+        """The workers that can take a stage's jobs at once: the most jobs a stage is cut into for
+        speed (a stage whose jobs are bounded by memory, the corpus step's rebuilds, may have more)."""
         ...
 
     @property
@@ -40,7 +41,7 @@ class Spread(Protocol):
 
 @dataclass(frozen=True)
 class InProcess:
-    """Every job in this process, one after another (a stage is one job unless parts says more)."""
+    """Every job in this process, one after another (one worker unless parts says more)."""
 
     parts: int = 1
     threads: int | None = None

@@ -4,6 +4,7 @@ Layout under the warehouse root:
   versions/<run_id>/<table>/*.parquet   one complete state per committed run
   current -> versions/<run_id>          the pointer readers go through (swapped atomically)
   staging/<run_id>/<table>/*.parquet    a run's new per-document rows before commit
+  staging/<run_id>/corpus/<table>/      rows the corpus step replaces, a file a part (Replacements)
   run.lock                              flock held by the running run (released if it dies)
   catalog.duckdb                        views over current/ (warehouse.catalog)
 """
@@ -129,20 +130,18 @@ class Warehouse:
         version.mkdir(parents=True)
         current = self.current_version()
         removed = pa.array(sorted(removed_docs), pa.string())
-        swap = replacements or Replacements()
+        replaced = replacements or Replacements()
         rewrites: list[Callable[[], None]] = []  # files read and written again: in parallel below
         for table, schema in PER_DOCUMENT.items():
             target = version / table
             target.mkdir()
-            new_rows = swap.of(table)
+            swaps = replaced.of(table)
             if current is not None:
-                rewrite = set(rewrite_parts.get(table, ())) | set(new_rows)
-                rewrites += _carry_over(current / table, target, schema, rewrite, removed, new_rows)
+                rewrite = set(rewrite_parts.get(table, ())) | set(swaps)
+                rewrites += _carry_over(current / table, target, schema, rewrite, removed, swaps)
             for path in staged.get(table, ()):
-                if path.stem in new_rows:
-                    rewrites.append(
-                        functools.partial(_swap_staged, path, target, schema, new_rows[path.stem])
-                    )
+                if path.stem in swaps:
+                    rewrites.append(functools.partial(_swap_staged, path, target, schema, swaps[path.stem]))
                 else:
                     os.replace(path, target / path.name)
         # Arrow reads, filters, compresses and writes without the GIL: a thread a core (20k generated
@@ -227,10 +226,10 @@ def _carry_over(
     schema: pa.Schema,
     rewrite: Collection[str],
     removed: pa.Array,
-    new_rows: Mapping[str, PartSwap],
+    swaps: Mapping[str, PartSwap],
 ) -> list[Callable[[], None]]:
     """Hard-link unchanged files of a table; the rewrites of those holding removed documents (without
-    them) or replaced ones (with their new rows, new_rows by part), to be run by the caller."""
+    them) or replaced ones (with their new rows, swaps by part), to be run by the caller."""
     if not source.is_dir():
         return []
     jobs: list[Callable[[], None]] = []
@@ -240,20 +239,18 @@ def _carry_over(
         if path.stem not in rewrite:
             os.link(path, target / path.name)
             continue
-        jobs.append(
-            functools.partial(_rewrite_carried, path, target, schema, removed, new_rows.get(path.stem))
-        )
+        jobs.append(functools.partial(_rewrite_carried, path, target, schema, removed, swaps.get(path.stem)))
     return jobs
 
 
 def _rewrite_carried(
-    path: Path, target: Path, schema: pa.Schema, removed: pa.Array, new: PartSwap | None
+    path: Path, target: Path, schema: pa.Schema, removed: pa.Array, swap: PartSwap | None
 ) -> None:
     """One current file written into the version without its removed documents, with new rows swapped in."""
     table = read_with_schema(path, schema, None)
     kept = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=removed)))
-    if new is not None:
-        _write_replaced(kept, target / path.name, new)
+    if swap is not None:
+        _write_replaced(kept, target / path.name, swap)
     elif kept.num_rows:
         _write(kept, target / path.name)
 
