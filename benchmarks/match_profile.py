@@ -54,7 +54,7 @@ PHASES = (
     "same_passages",
     "pair_candidates",
     "passage_df",
-    "_load_passages",
+    "_docs_of",
     "passage_matches",
     "judge",
     "judge_pairs",

@@ -6,6 +6,7 @@ stage, so the Prefect UI and the workers' logs show where each part of the corpu
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runners import job_threads, run_parallelism, tasks_run_in_this_process
+from flows.watchdog import run_isolated
 from warehouse.spread import STAGES
 
 T = TypeVar("T")
@@ -39,6 +41,7 @@ class TaskSpread:
 
     parts: int
     threads: int | None
+    isolated: bool = False  # each task runs its job in a child of the process the task runs in
 
     def run(self, stage: str, jobs: Sequence[Callable[[], T]]) -> list[T]:
         """Every job's result, in order, with at most `parts` of them out at once: a stage of more
@@ -51,14 +54,16 @@ class TaskSpread:
         for job in jobs:
             if len(waiting) >= self.parts:
                 out.append(waiting.popleft().result())
-            waiting.append(STAGE_TASKS[stage].submit(job))
+            runs = functools.partial(run_isolated, job) if self.isolated else job
+            waiting.append(STAGE_TASKS[stage].submit(runs))
         out += [future.result() for future in waiting]
         return out
 
 
-def task_spread() -> TaskSpread:
+def task_spread(isolated: bool = False) -> TaskSpread:
     """Jobs as tasks on the running flow's task runner: a stage one job where tasks share this
-    process's threads (its DuckDB uses every core); else one a worker, each on its worker's threads."""
+    process's threads (its DuckDB uses every core), each in a child process if isolated; else one a
+    worker, each on its worker's threads."""
     if tasks_run_in_this_process():
-        return TaskSpread(1, None)
+        return TaskSpread(1, None, isolated)
     return TaskSpread(run_parallelism(), job_threads())

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.scan import SeedFile, file_sha256
-from flows.watchdog import Crashed, TimedOut, prestart, run_batch, stop_forkserver
+from flows.watchdog import Crashed, TimedOut, prestart, run_batch, stop_forkserver, stop_idle_children
 from transforms.clean import clean_document
 from transforms.decode import Decoded, Rejection, decode_bytes, sniff_format
 from transforms.model import CleanDocument
@@ -226,6 +226,12 @@ def prestart_shard_workers() -> None:
     """Have the shards' forkserver import and warm the shard code while the flow does other work;
     from now on the shards' children are kept from one shard to the next."""
     prestart(SHARD_PRELOAD)
+
+
+def stop_idle_shard_children() -> None:
+    """Stop the shards' idle children once the shards are done (~250 MB each); the forkserver stays
+    for the corpus step, whose rebuilds run in a child of their own (flows/process.py)."""
+    stop_idle_children()
 
 
 def stop_shard_workers() -> None:

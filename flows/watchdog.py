@@ -50,6 +50,8 @@ STOP_GRACE_SECONDS = 1.0
 # where a message per item cost the child and the flow process 2-3 CPU s over 20,000 files.
 PROGRESS_POLL_SECONDS = 0.25
 DEADLINE_TICKS = 10
+# An isolated job has no time limit of its own (its task's retries cover a child that dies).
+NO_DEADLINE = float("inf")
 # The position before the child starts the first item of a batch.
 NOT_STARTED = -1
 # A child serves this many batches, then ends and the next batch forks a new one: a bound on what a
@@ -79,6 +81,15 @@ class BatchOutcome(Generic[Result]):
 
     result: Result
     failures: dict[int, TimedOut | Crashed] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """The item at this position of an attempt's items overran or crashed the child (a type of its
+    own: a batch's result may be any value, a tuple too)."""
+
+    position: int
+    failure: TimedOut | Crashed
 
 
 class BatchError(RuntimeError):
@@ -193,11 +204,11 @@ class _Workers:
                 return
         worker.stop()
 
-    def stop_all(self) -> None:
-        """Stop every idle child and keep none from now on (their memory goes back before the match)."""
+    def stop_idle(self, keep_from_now: bool) -> None:
+        """Stop every idle child (their memory goes back), and keep the next ones only if asked."""
         with self._lock:
             idle, self._idle = self._idle, []
-            self.keeping = False
+            self.keeping = self.keeping and keep_from_now
         for worker in idle:
             worker.stop()
 
@@ -228,10 +239,32 @@ def stop_forkserver() -> None:
     CPython's ForkServer has no public stop; its _stop (what its own tests use) closes the pipe that
     keeps the server alive and waits for it. Elsewhere the server stays up, as before.
     """
-    _WORKERS.stop_all()
+    _WORKERS.stop_idle(keep_from_now=False)
     stop = getattr(forkserver._forkserver, "_stop", None)
     if stop is not None:
         stop()
+
+
+def stop_idle_children() -> None:
+    """Stop the idle children, keeping the forkserver and the children forked from now on."""
+    _WORKERS.stop_idle(keep_from_now=True)
+
+
+def run_isolated(job: Callable[[], Result]) -> Result:
+    """job() in a child of this process, so that what the allocators keep of its peak goes back to
+    the system with the child, not with this process (job and result must pickle)."""
+    answer = _attempt(_call_one, [job], None, NO_DEADLINE)
+    if isinstance(answer, _Failed):
+        raise BatchError(f"the job's child failed: {answer.failure}")
+    return answer
+
+
+def _call_one(jobs: Sequence[Callable[[], Result]], _: None, progress: Progress) -> Result:
+    """Child: the one job of an isolated batch."""
+    progress(0)
+    result = jobs[0]()
+    progress(1)
+    return result
 
 
 def run_batch(
@@ -252,15 +285,14 @@ def run_batch(
     while True:
         subset = [items[k] for k in remaining]
         answer = _attempt(fn, subset, context, seconds)
-        if not isinstance(answer, tuple):
+        if not isinstance(answer, _Failed):
             return BatchOutcome(answer, failures)
-        position, failure = answer
-        failures[remaining.pop(position)] = failure
+        failures[remaining.pop(answer.position)] = answer.failure
 
 
 def _attempt(
     fn: BatchFn[Item, Context, Result], items: list[Item], context: Context, seconds: float
-) -> Result | tuple[int, TimedOut | Crashed]:
+) -> Result | _Failed:
     """One child over the items: its result, or the position of the item that overran or crashed."""
     worker = _send_batch((fn, items, context))
     conn, process = worker.conn, worker.process
@@ -287,7 +319,7 @@ def _attempt(
                 raise BatchError(f"the worker process gave no sign of life for {WORKER_START_SECONDS:g} s")
             elif 0 <= current < len(items) and now - started > seconds:
                 process.kill()
-                return current, TimedOut(now - started)
+                return _Failed(current, TimedOut(now - started))
     finally:
         if kept:
             _WORKERS.put_back(worker)
@@ -295,14 +327,14 @@ def _attempt(
             worker.stop()
 
 
-def _died(worker: _Worker, items: int) -> tuple[int, Crashed]:
+def _died(worker: _Worker, items: int) -> _Failed:
     """The child is gone: the item it was on crashed it, or the batch fails if it was on none."""
     worker.process.join()
     detail = f"the worker process died (exit code {worker.process.exitcode})"
     current = int(worker.position.value)
     if not 0 <= current < items:
         raise BatchError(detail)
-    return current, Crashed(detail)
+    return _Failed(current, Crashed(detail))
 
 
 def _send_batch(batch: tuple[object, ...]) -> _Worker:

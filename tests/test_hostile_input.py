@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -34,7 +35,15 @@ from flows.shard import (
     process_shard,
     read_stable,
 )
-from flows.watchdog import BatchError, TimedOut, prestart, run_batch, stop_forkserver
+from flows.watchdog import (
+    BatchError,
+    TimedOut,
+    prestart,
+    run_batch,
+    run_isolated,
+    stop_forkserver,
+    stop_idle_children,
+)
 
 ZH = (
     "国务院新闻办公室今天举行发布会，介绍今年前三季度国民经济运行情况。"
@@ -458,6 +467,38 @@ def test_stopping_the_forkserver_stops_the_idle_children() -> None:
     assert not psutil.pid_exists(child)
     after = run_batch(pid_batch, ["a"], None, 2.0).result[0]
     assert after != child and not psutil.pid_exists(after)
+
+
+def _pid_and(value: str) -> tuple[int, str]:
+    """An isolated job: which process ran it, and a value (or the child dies on "die")."""
+    if value == "die":
+        os._exit(3)
+    return os.getpid(), value
+
+
+@pytest.mark.usefixtures("kept_children")
+def test_isolated_jobs_run_in_one_kept_child_that_stopping_idle_children_ends() -> None:
+    """The corpus step's rebuilds run in a child, one after another in the same one; once the shards'
+    idle children are stopped, the forkserver still forks the rebuilds' child and keeps it."""
+    shard_child = run_batch(pid_batch, ["a"], None, 2.0).result[0]
+    stop_idle_children()
+    assert not psutil.pid_exists(shard_child)
+    first, second = (
+        run_isolated(functools.partial(_pid_and, "x")),
+        run_isolated(functools.partial(_pid_and, "y")),
+    )
+    assert (first[1], second[1]) == ("x", "y")
+    assert first[0] == second[0] not in (os.getpid(), shard_child)
+    stop_forkserver()
+    assert not psutil.pid_exists(first[0])
+
+
+@pytest.mark.usefixtures("kept_children")
+def test_an_isolated_job_whose_child_dies_fails_and_the_next_one_runs() -> None:
+    """A child killed under a job (out of memory) fails the job, so its task retries it."""
+    with pytest.raises(BatchError, match="the job's child failed: Crashed"):
+        run_isolated(functools.partial(_pid_and, "die"))
+    assert run_isolated(functools.partial(_pid_and, "z"))[1] == "z"
 
 
 def test_without_prestart_a_child_serves_one_batch() -> None:

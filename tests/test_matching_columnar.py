@@ -14,7 +14,7 @@ import pytest
 from tests.overlap_fixtures import documents_table, seed_body, write_passages
 from warehouse.match import MatchConfig, MatchResult, match_corpus
 from warehouse.match.events import build_events, changed_events
-from warehouse.schema import EVENTS
+from warehouse.schema import CANDIDATE_PAIRS, EVENTS
 
 DEFAULT = MatchConfig()
 T = TypeVar("T")
@@ -320,3 +320,62 @@ def test_stages_cut_into_jobs_give_the_same_tables(
         "match-pairs": parts,
         "match-verify": min(parts, whole.stats.candidate_pairs),
     }
+
+
+def test_verification_in_small_batches_gives_the_same_tables(tmp_path: Path, bodies: dict[str, str]) -> None:
+    """Verification streams its passages batch after batch from one query; a batch of two documents
+    (each pair its own batch, or two) finds the same matches as one batch of all."""
+    path = write_passages(tmp_path, "p", bodies)
+    at_once = match_corpus([path], documents_table(bodies), set(bodies), None)
+    small = match_corpus(
+        [path], documents_table(bodies), set(bodies), None, config=replace(DEFAULT, verify_batch_docs=2)
+    )
+    assert small.doc_pairs.equals(at_once.doc_pairs)
+    assert small.events.equals(at_once.events)
+    assert small.passage_links.equals(at_once.passage_links)
+
+
+def test_a_batch_of_documents_without_passages_sits_between_the_others(
+    tmp_path: Path, bodies: dict[str, str]
+) -> None:
+    """Documents absent from the passage files (nothing to match) make a batch with no rows in the
+    stream: the batches after it still get their own passages."""
+    from warehouse.match.verify import verify_pairs
+
+    path = write_passages(tmp_path, "p", bodies)
+    pairs = pa.table(
+        {"doc_a": ["000.txt", "gone-a", "003.txt"], "doc_b": ["001.txt", "gone-b", "repost3.txt"]},
+        schema=CANDIDATE_PAIRS,
+    )
+    config = replace(DEFAULT, verify_batch_docs=2)
+    evidence = [
+        e for batch in verify_pairs([str(path)], pairs, None, True, None, config) for e in batch.pairs
+    ]
+    assert [(e.doc_a, len(e.a.nos) > 0, len(e.matches) > 0) for e in evidence] == [
+        ("000.txt", True, True),
+        ("gone-a", False, False),
+        ("003.txt", True, True),
+    ]
+    alone = verify_pairs([str(path)], pairs.slice(2), None, True, None, config)
+    assert [e.matches for batch in alone for e in batch.pairs] == [evidence[2].matches]
+
+
+def test_the_passage_stream_is_cut_at_each_batch_number_across_chunks() -> None:
+    from warehouse.match.verify import _runs_by_batch
+
+    def chunk(vb: list[int], docs: list[str]) -> pa.RecordBatch:
+        return pa.record_batch({"vb": pa.array(vb, pa.int32()), "doc_id": pa.array(docs, pa.string())})
+
+    chunks = [chunk([0, 0, 2], ["a", "b", "c"]), chunk([2, 3], ["d", "e"]), chunk([5], ["f"])]
+
+    def reader_of(chunks: list[pa.RecordBatch]) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(chunks[0].schema, chunks)
+
+    reader = reader_of(chunks)
+    runs = [(k, rows.column("doc_id").to_pylist(), rows.column_names) for k, rows in _runs_by_batch(reader)]
+    assert runs == [
+        (0, ["a", "b"], ["doc_id"]),
+        (2, ["c", "d"], ["doc_id"]),
+        (3, ["e"], ["doc_id"]),
+        (5, ["f"], ["doc_id"]),
+    ]

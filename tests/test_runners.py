@@ -428,6 +428,34 @@ def test_match_jobs_are_one_a_stage_in_this_process_and_one_a_worker_elsewhere()
     assert threads() == TaskSpread(1, None)  # its DuckDB on every core
     assert processes() == TaskSpread(2, max(1, (os.cpu_count() or 1) // 2))
 
+    # the corpus step's rebuilds: in a child where tasks share the flow's process, as they are elsewhere
+    def isolated() -> TaskSpread:
+        return task_spread(isolated=True)
+
+    assert flow(task_runner=ThreadPoolTaskRunner(max_workers=2))(isolated)() == TaskSpread(1, None, True)  # type: ignore[arg-type]
+    assert flow(task_runner=ProcessPoolTaskRunner(max_workers=2))(isolated)() == processes()  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_isolated_jobs_run_in_a_child_of_the_flows_process() -> None:
+    import psutil
+    from prefect import flow
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.jobs import TaskSpread
+
+    def run() -> list[int]:
+        return TaskSpread(1, None, isolated=True).run("corpus-rebuild", [os.getpid, os.getpid])
+
+    prestart_shard_workers()  # as the flow does: the children forked from now on are kept
+    try:
+        # the flow decorator's stub does not fit Prefect's own runners (see the test above)
+        pids = flow(task_runner=ThreadPoolTaskRunner(max_workers=2))(run)()  # type: ignore[arg-type]
+    finally:
+        stop_shard_workers()
+    assert pids[0] == pids[1] != os.getpid()
+    assert not psutil.pid_exists(pids[0])
+
 
 class _Overlap:
     """Jobs that note how many of them run at once."""
