@@ -15,6 +15,7 @@ Run: .venv/bin/python -m benchmarks.match_profile --warehouse /tmp/zhnews-bench/
          [--impl /tmp/matching_old.py --impl package] [--rounds 1] [--profile]
          [--from-cache] (a warehouse whose run failed in the match step: its cached shards)
          [--parts N] (each stage cut into N jobs, as on N workers, but run here one after another)
+         [--join-rows-per-pass N] (the candidate join in the passes a larger corpus would make)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -41,6 +42,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.match.config import MatchConfig
 from warehouse.spread import InProcess
 
 # Functions timed as phases where a module has them (the stage modules of warehouse.match, and the
@@ -159,6 +161,7 @@ def run_once(
     profile: bool,
     top: int,
     parts: int | None = None,
+    join_rows_per_pass: int | None = None,
 ) -> None:
     """One match with every phase timed; prints the phases, counts and result md5s."""
     totals: dict[str, float] = defaultdict(float)
@@ -173,9 +176,11 @@ def run_once(
             wall = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
-            spread = {} if parts is None else {"spread": InProcess(parts=parts)}
+            options: dict[str, Any] = {} if parts is None else {"spread": InProcess(parts=parts)}
+            if join_rows_per_pass is not None:  # the package's config (stages since session 9)
+                options["config"] = replace(MatchConfig(), join_rows_per_pass=join_rows_per_pass)
             result = impl.entry.match_corpus(
-                files, documents, new, None, temp_dir=Path(tmp) / "duckdb", **spread
+                files, documents, new, None, temp_dir=Path(tmp) / "duckdb", **options
             )
             if profiler is not None:
                 profiler.disable()
@@ -219,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         "--parts", type=int, help="cut each stage into this many jobs, run here one after another"
     )
     parser.add_argument(
+        "--join-rows-per-pass",
+        type=int,
+        help="the candidate join's pass budget (13.3M join rows at 100k / 12 passes, as at 1M: 1108434)",
+    )
+    parser.add_argument(
         "--from-cache", action="store_true", help="the shards a failed run left in the shard cache"
     )
     args = parser.parse_args(argv)
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.warehouse}: {documents.num_rows} documents ({len(new)} new), {len(files)} passage files")
     for _ in range(args.rounds):
         for impl in impls:
-            run_once(impl, files, documents, new, args.profile, args.top, args.parts)
+            run_once(impl, files, documents, new, args.profile, args.top, args.parts, args.join_rows_per_pass)
     return 0
 
 

@@ -95,7 +95,7 @@ def test_the_batch_size_changes_no_row(
     # two workers: the five documents cut into jobs for both, whole parts each
     spread = RecordingSpread(parts=2)
     steps[2] = corpus_step(stored, staged, set(), parts, tmp_path / "workers", "run", spread)
-    assert spread.jobs == {"corpus-rebuild": 2}
+    assert spread.jobs == {"corpus-count": 1, "corpus-rebuild": 2}
     # the teasers of the test_corpus_flow pages (the story's reports share their quote: kept): page
     # 3's were dropped by its own rules already, and pages 1 and 5 called them captions, which are
     # not in the body, so only the bodies of pages 0, 2 and 4 change

@@ -84,6 +84,7 @@ def test_the_cluster_gives_the_thread_runners_tables(
     assert f"{CORPUS_DOCS} new" in output
     assert threads_tables["doc_pairs"]  # planted pairs were found
     # the teasers the generator plants relabel documents of many parts: rebuilt by both workers
+    assert "corpus-count: 1 jobs submitted" in output
     assert "corpus-rebuild: 2 jobs submitted" in output
     assert contract_tables(tmp_path / "wh") == threads_tables
 

@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 T = TypeVar("T")
 
 # The stages whose jobs may run side by side, by the name their tasks carry.
-STAGES = ("corpus-rebuild", "match-split", "match-buckets", "match-pairs", "match-verify")
+STAGES = ("corpus-count", "corpus-rebuild", "match-split", "match-buckets", "match-pairs", "match-verify")
 
 
 class Spread(Protocol):
