@@ -127,12 +127,13 @@ def corpus_chrome(
     staging: Path,
     run_id: str,
 ) -> CorpusStep:
-    """Lines repeated across the corpus, counted here over every document the new version will hold;
-    the documents (new or stored) whose labels that changes rebuilt as tasks on the workers.
+    """Lines repeated across the corpus, counted over every document the new version will hold; the
+    documents (new or stored) whose labels that changes rebuilt: both as tasks on the workers.
 
-    With the thread runner each batch is rebuilt in a child process: in the flow's own, the
-    allocators kept a batch's peak after it (100k documents: the flow at 244 MiB after the shards,
-    547 after the first of ten batches, 650 after the last, carried into the match step)."""
+    With the thread runner each job runs in a child process: in the flow's own, the allocators kept
+    a job's peak after it, into the match step (100k documents: the flow at 337 MiB before the
+    rebuilds, 547 after the first of ten batches, 650 after the last; 351 at the end of the step with
+    the rebuilds in a child, 292-309 with the count there too)."""
     stored = {table: store.table_files(table) for table in PER_DOCUMENT}
     parts = document_parts(old_files, outcomes, gone)
     return corpus_step(stored, staged, gone, parts, staging, run_id, task_spread(isolated=True))
