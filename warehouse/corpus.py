@@ -87,20 +87,30 @@ def _files_sql(files: Sequence[Path]) -> str:
     return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
 
 
-def _connect(temp_dir: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def _session(threads: int | None, *settings: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB session of the corpus step's jobs: threads (None: one a core), then the settings."""
     con = duckdb.connect()
     try:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute(f"SET temp_directory = '{temp_dir}'")
-        con.execute("SET preserve_insertion_order = false")
         # a job's child writes to the run's output: no bar of a long count in the user's log
         con.execute("SET enable_progress_bar = false")
         if threads is not None:
             con.execute(f"SET threads = {threads}")
+        for setting in settings:
+            con.execute(setting)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _connect(temp_dir: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """The count's session: held to MEMORY_LIMIT, spilling to temp_dir."""
+    return _session(
+        threads,
+        f"SET memory_limit = '{MEMORY_LIMIT}'",
+        f"SET temp_directory = '{temp_dir}'",
+        "SET preserve_insertion_order = false",
+    )
 
 
 # What a fingerprint file written before the corpus step had: short-line fingerprints only, with no
@@ -210,11 +220,8 @@ def _read_rows(files: Sequence[Path], table: str, doc_ids: Sequence[str], thread
     schema = PER_DOCUMENT[table]
     if not files or not doc_ids:
         return schema.empty_table()
-    con = duckdb.connect()
+    con = _session(threads)
     try:
-        con.execute("SET enable_progress_bar = false")
-        if threads is not None:
-            con.execute(f"SET threads = {threads}")
         con.register("wanted", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
         rows = con.sql(
             f"select * from read_parquet({_files_sql(files)}, union_by_name = true) "

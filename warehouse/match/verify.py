@@ -150,11 +150,10 @@ def _batch_rows(
         joined = f"LEFT JOIN read_parquet('{sql_path(df)}') f USING (doc_id, passage_no)"
     con.register("verify_batches", numbered)  # for the session: its result streams until the end
     reader = con.sql(
-        f"SELECT b.vb, t.doc_id, t.passage_no, t.text, {frequency} AS df "
-        f"FROM (SELECT p.doc_id, p.passage_no, p.text FROM read_parquet({sql_files(files)}) p "
-        "SEMI JOIN verify_batches USING (doc_id) "
-        f"WHERE p.passage_no < {config.max_passages_per_doc}) t {joined} "
-        "JOIN verify_batches b USING (doc_id) ORDER BY b.vb, t.doc_id, t.passage_no"
+        f"SELECT t.vb, t.doc_id, t.passage_no, t.text, {frequency} AS df "
+        f"FROM (SELECT b.vb, p.doc_id, p.passage_no, p.text FROM read_parquet({sql_files(files)}) p "
+        f"JOIN verify_batches b USING (doc_id) WHERE p.passage_no < {config.max_passages_per_doc}) t "
+        f"{joined} ORDER BY t.vb, t.doc_id, t.passage_no"
     ).to_arrow_reader(VERIFY_STREAM_ROWS)
     try:
         runs = _runs_by_batch(reader)
