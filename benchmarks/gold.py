@@ -83,14 +83,14 @@ def resolve(anchors: str, flat: str) -> list[str]:
     return paragraphs
 
 
-def gold_path(stem: str) -> Path:
+def gold_path(stem: str, gold_dir: Path = GOLD_DIR) -> Path:
     """Where the anchor file of a dev page lives."""
-    return GOLD_DIR / f"{stem}{GOLD_SUFFIX}"
+    return gold_dir / f"{stem}{GOLD_SUFFIX}"
 
 
-def load_gold(stem: str, page_bytes: bytes) -> str:
+def load_gold(stem: str, page_bytes: bytes, gold_dir: Path = GOLD_DIR) -> str:
     """The gold body of a dev page, one paragraph a line, rebuilt from the page itself."""
-    path = gold_path(stem)
+    path = gold_path(stem, gold_dir)
     try:
         paragraphs = resolve(path.read_text(encoding="utf-8"), flat_text(page_bytes))
     except GoldError as error:

@@ -183,6 +183,7 @@ class _Workers:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self.keeping = False  # from prestart to stop_forkserver
+        self.batches_per_child = WORKER_BATCHES  # set by prestart
 
     def take(self) -> _Worker:
         """An idle child whose pipe is still open, else a new one."""
@@ -199,10 +200,16 @@ class _Workers:
         would stop it."""
         worker.batches += 1
         with self._lock:
-            if self.keeping and worker.batches < WORKER_BATCHES:
+            if self.keeping and worker.batches < self.batches_per_child:
                 self._idle.append(worker)
                 return
         worker.stop()
+
+    def keep(self, batches_per_child: int) -> None:
+        """Keep the children that finish a batch cleanly, each for batches_per_child batches."""
+        with self._lock:
+            self.keeping = True
+            self.batches_per_child = batches_per_child
 
     def stop_idle(self, keep_from_now: bool) -> None:
         """Stop every idle child (their memory goes back), and keep the next ones only if asked."""
@@ -218,18 +225,18 @@ class _Workers:
 _WORKERS = _Workers()
 
 
-def prestart(preload: Sequence[str]) -> None:
+def prestart(preload: Sequence[str], batches_per_child: int = WORKER_BATCHES) -> None:
     """Start the forkserver and its preload now, so that the first batch does not wait for them.
 
     Returns at once: the server imports the preload while the caller goes on (the flow scans the
     seeds meanwhile); later batches fork from it as usual, and their children are kept for the next
-    batches until stop_forkserver.
+    batches (each child for batches_per_child of them) until stop_forkserver.
     """
     if _MP.current_process().daemon:
         return
     _MP.set_forkserver_preload(list(preload))
     forkserver.ensure_running()
-    _WORKERS.keeping = True
+    _WORKERS.keep(batches_per_child)
 
 
 def stop_forkserver() -> None:

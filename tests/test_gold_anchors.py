@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import gold
 from benchmarks.gold import GoldError, flat_text, load_gold, resolve
 
 PAGE = """<html><head><title>站点</title><style>p { color: red; }</style>
@@ -77,10 +76,9 @@ def test_missing_anchor_raises_gold_error_naming_the_line(anchors: str, message:
         resolve(anchors, FLAT)
 
 
-def test_load_gold_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gold, "GOLD_DIR", tmp_path)
+def test_load_gold_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "page.anchors").write_text("市政府发布新规\n正文第一段\t的内容。\n", encoding="utf-8")
-    assert load_gold("page", PAGE.encode("utf-8")) == "市政府发布新规\n正文第一段，说明新规的内容。"
+    assert load_gold("page", PAGE.encode("utf-8"), tmp_path) == "市政府发布新规\n正文第一段，说明新规的内容。"
     (tmp_path / "broken.anchors").write_text("不在页面\n", encoding="utf-8")
     with pytest.raises(GoldError, match=r"broken\.anchors: line 1"):
-        load_gold("broken", PAGE.encode("utf-8"))
+        load_gold("broken", PAGE.encode("utf-8"), tmp_path)

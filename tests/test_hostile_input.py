@@ -438,12 +438,13 @@ def test_a_child_that_overran_or_raised_is_replaced_or_kept() -> None:
     assert not psutil.pid_exists(before)
 
 
-@pytest.mark.usefixtures("kept_children")
-def test_a_child_ends_after_its_share_of_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.watchdog
-
-    monkeypatch.setattr(flows.watchdog, "WORKER_BATCHES", 2)
-    pids = [run_batch(pid_batch, ["a"], None, 2.0).result[0] for _ in range(3)]
+def test_a_child_ends_after_its_share_of_batches() -> None:
+    stop_forkserver()
+    prestart((), batches_per_child=2)
+    try:
+        pids = [run_batch(pid_batch, ["a"], None, 2.0).result[0] for _ in range(3)]
+    finally:
+        stop_forkserver()
     assert pids[0] == pids[1] != pids[2]
     assert not psutil.pid_exists(pids[0])
 
