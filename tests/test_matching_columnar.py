@@ -198,8 +198,10 @@ def test_bucket_partitions_give_the_same_result(
     # an incremental run (2 new documents of 6: a semi-join on the new documents' buckets)
     second = match_corpus([path_old, path_new], documents_table(bodies), {"001.txt", "repost3.txt"}, None)
     scratch = match_corpus([path_old, path_new], documents_table(bodies), set(bodies), None)
-    config = replace(DEFAULT, partition_groups=groups)
+    # the band rows also split in many small batches (a row group a batch in each range's file)
+    config = replace(DEFAULT, partition_groups=groups, split_batch_rows=groups // 10)
     assert config.partitions(scratch.stats.band_rows) > 2
+    assert scratch.stats.band_rows > 20 * config.split_batch_rows
     if passes > 1:
         # the candidate self-join in passes over document residues, the incremental run's too
         config = replace(config, join_rows_per_pass=-(-second.stats.join_rows // passes))

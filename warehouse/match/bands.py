@@ -17,6 +17,7 @@ import duckdb
 
 from warehouse.match.config import MatchConfig
 from warehouse.match.duck import connect, sql_files, sql_path
+from warehouse.match.ranges import write_by_range
 from warehouse.match.search import Search
 
 # The empty band-row source: a range of the split that no job wrote a row to.
@@ -59,21 +60,19 @@ def split_bands(search: Search, files: Sequence[str], temp_dir: Path | None) -> 
         else:
             kept_rows = _first_copies(con, search, bands, job)
         if search.full_scan:
-            # the band lists are read and unnested once, streamed into one Parquet folder per hash range
-            # (abs: a negative hash has a negative remainder); each bucket pass reads only its range.
-            # A job run again (its worker lost) starts from an empty folder of its own
+            # the band lists are read and unnested once, streamed into one Parquet file per hash range
+            # (ranges.py); each bucket pass reads only its range. A job run again (its worker lost)
+            # starts from an empty folder of its own
             shutil.rmtree(search.split / f"job{job}", ignore_errors=True)
-            written = con.execute(
-                f"COPY (SELECT *, abs(h % {search.ranges})::INTEGER AS part FROM ({kept_rows})) "
-                f"TO '{sql_path(search.split / f'job{job}')}' "
-                f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {search.config.split_row_group})"
-            ).fetchall()
-        else:
-            # the rows in the new documents' buckets: how many is not known before they are read, and
-            # can be far more than the new hashes (a stock clause's bucket holds thousands of documents)
-            written = con.execute(
-                f"COPY ({kept_rows}) TO '{sql_path(search.split / f'job{job}.parquet')}' (FORMAT parquet)"
-            ).fetchall()
+            reader = con.sql(f"SELECT dn, passage_no, h FROM ({kept_rows})").to_arrow_reader(
+                search.config.split_batch_rows
+            )
+            return write_by_range(reader, search.split / f"job{job}", search.ranges)
+        # the rows in the new documents' buckets: how many is not known before they are read, and
+        # can be far more than the new hashes (a stock clause's bucket holds thousands of documents)
+        written = con.execute(
+            f"COPY ({kept_rows}) TO '{sql_path(search.split / f'job{job}.parquet')}' (FORMAT parquet)"
+        ).fetchall()
     finally:
         con.close()
     return int(written[0][0])
@@ -165,11 +164,10 @@ def _range_sources(search: Search, ranges: Sequence[int], temp_dir: Path | None)
     wanted = ", ".join(str(part) for part in ranges)
     con = connect(search.config, temp_dir)
     try:
-        con.execute(
-            f"COPY (SELECT * FROM (SELECT *, abs(h % {search.ranges})::INTEGER AS part FROM {rows}) "
-            f"WHERE part IN ({wanted})) TO '{sql_path(local)}' "
-            f"(FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE {search.config.split_row_group})"
-        )
+        reader = con.sql(
+            f"SELECT dn, passage_no, h FROM {rows} WHERE abs(h % {search.ranges}) IN ({wanted})"
+        ).to_arrow_reader(search.config.split_batch_rows)
+        write_by_range(reader, local, search.ranges)
     finally:
         con.close()
     return [(part, _range_folder(local / f"part={part}")) for part in ranges]

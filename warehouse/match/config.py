@@ -93,9 +93,11 @@ class MatchConfig:
     # hash table out of, then in, cache; two threads took 0.65 s for the 6.0M, as the aggregate then
     # partitions its table), so one-thread jobs get smaller ranges (/tmp agg script, BENCHMARKS.md).
     one_thread_range_rows: int = 3_000_000
-    # Rows a band-row range file buffers per row group while the rows are split (one open file per
-    # range: DuckDB's default of 122,880 took 668 MiB against 548 MiB at 50k in 66 ranges).
-    split_row_group: int = 20_000
+    # Band rows cut by hash range at once while they are split (16 bytes a row, and as much again in
+    # range order); each range's file gets its share of a batch as a row group (61 ranges at 1M
+    # documents: ~16k rows). 1M rows: the 1M split peaked at 693 MiB RSS (2M: 801-842; DuckDB's own
+    # partitioned write 920-926), the 100k match step at 642 MiB (2M: 687-714; before: 642).
+    split_batch_rows: int = 1_000_000
     # Join rows one candidate pass aggregates (33M peaked at 623 MB RSS under a 512 MB limit, 30M ran
     # out of memory under 256 MB; 15M: 12 passes at 1M).
     join_rows_per_pass: int = 15_000_000

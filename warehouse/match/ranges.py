@@ -1,0 +1,77 @@
+"""Band rows written by hash range: one Parquet file a range, from a stream of record batches.
+
+DuckDB's own partitioned write (COPY ... PARTITION_BY) costs more the more ranges it writes to: the
+60.6M band rows of 100k generated documents took 6.3 CPU s into their 7 ranges and 24.2 CPU s into 70,
+against 2.5 s into one file; over 1M documents (606M rows, 61 ranges) the split took 222 CPU s. Cutting
+each batch by range here and appending it to the range's file as one row group: 8.4 CPU s into the
+100k rows' 70 ranges, 73-85 CPU s for the 1M split (BENCHMARKS.md, "Session 13").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# The column of the band hash in the rows written by range.
+HASH_COLUMN = "h"
+# No dictionary pages: the hashes are all distinct, and over 1M documents' 606M band rows in 61 ranges
+# the split took 71 CPU s without them, 90 with them on dn and passage_no only (and the bucket count
+# reading them back 226 against 260 CPU s; both with nullable columns, see required).
+USE_DICTIONARY = False
+# The file each range's folder holds (part=<range>/, the layout readers glob).
+RANGE_FILE = "bands.parquet"
+
+
+def hash_range(h: npt.NDArray[np.int64], ranges: int) -> npt.NDArray[np.int64]:
+    """The range of each band hash, as SQL's abs(h % ranges) computes it (the remainder takes the
+    dividend's sign, as C's fmod), so Python and DuckDB put a hash in the same range."""
+    return np.abs(np.fmod(h, ranges))
+
+
+def by_range(batch: pa.RecordBatch, ranges: int) -> list[tuple[int, pa.RecordBatch]]:
+    """The batch's rows cut by the range of their hash, each range's rows in their order in the batch."""
+    part = hash_range(batch.column(HASH_COLUMN).to_numpy(zero_copy_only=False), ranges)
+    # a stable sort keeps each range's rows in batch order; numpy sorts 16-bit keys stably by radix
+    narrow = part.astype(np.int16) if ranges <= np.iinfo(np.int16).max else part
+    order = np.argsort(narrow, kind="stable")
+    counts = np.bincount(part, minlength=ranges)
+    ordered = batch.take(pa.array(order))
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    return [(r, ordered.slice(int(starts[r]), int(counts[r]))) for r in range(ranges) if counts[r]]
+
+
+def required(schema: pa.Schema) -> pa.Schema:
+    """The schema with every column required: DuckDB reads required columns without definition levels
+    (the 1M bucket count read nullable ones in 226-246 CPU s, required ones in 212, DuckDB's own files
+    in 209-231)."""
+    return pa.schema([field.with_nullable(False) for field in schema])
+
+
+def write_by_range(reader: pa.RecordBatchReader, folder: Path, ranges: int) -> int:
+    """Each batch's rows appended to their range's file (folder/part=<range>/bands.parquet) as one row
+    group; returns the rows written. A range with no row gets no file."""
+    writers: dict[int, pq.ParquetWriter] = {}
+    schema = required(reader.schema)
+    written = 0
+    try:
+        for batch in reader:
+            if any(column.null_count for column in batch.columns):
+                raise ValueError("band rows with a null value cannot be written by range")
+            for r, rows in by_range(batch, ranges):
+                writer = writers.get(r)
+                if writer is None:
+                    (folder / f"part={r}").mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(
+                        folder / f"part={r}" / RANGE_FILE, schema, use_dictionary=USE_DICTIONARY
+                    )
+                    writers[r] = writer
+                writer.write_batch(pa.RecordBatch.from_arrays(rows.columns, schema=schema))
+            written += batch.num_rows
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return written
