@@ -61,7 +61,7 @@ def write_by_range(reader: pa.RecordBatchReader, folder: Path, ranges: int) -> i
         for batch in reader:
             if any(column.null_count for column in batch.columns):
                 raise ValueError("band rows with a null value cannot be written by range")
-            for r, rows in by_range(batch, ranges):
+            for r, rows in by_range(pa.RecordBatch.from_arrays(batch.columns, schema=schema), ranges):
                 writer = writers.get(r)
                 if writer is None:
                     (folder / f"part={r}").mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def write_by_range(reader: pa.RecordBatchReader, folder: Path, ranges: int) -> i
                         folder / f"part={r}" / RANGE_FILE, schema, use_dictionary=USE_DICTIONARY
                     )
                     writers[r] = writer
-                writer.write_batch(pa.RecordBatch.from_arrays(rows.columns, schema=schema))
+                writer.write_batch(rows)
             written += batch.num_rows
     finally:
         for writer in writers.values():
