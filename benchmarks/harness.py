@@ -170,6 +170,7 @@ PHASE_MARKS = (
     # frequencies before verification, are in the flow's process)
     ("match split", "Finished in state Completed()", "match-split"),
     ("match buckets", "Finished in state Completed()", "match-buckets"),
+    ("match join", "Finished in state Completed()", "match-join"),
     ("match pairs", "Finished in state Completed()", "match-pairs"),
     ("match verify", "Finished in state Completed()", "match-verify"),
     ("match events", "Finished in state Completed()", "match-events"),

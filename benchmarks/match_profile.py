@@ -54,6 +54,7 @@ PHASES = (
     "split_bands",
     "count_buckets",
     "same_passages",
+    "join_buckets",
     "pair_candidates",
     "passage_df",
     "_docs_of",

@@ -172,6 +172,7 @@ def test_run_records_flow_and_worker_task_runs_in_its_own_server_then_stops_it(t
         "process-shard",
         "match-split",
         "match-buckets",
+        "match-join",
         "match-pairs",
         "match-events",
     }

@@ -72,3 +72,22 @@ def test_rows_are_written_as_required_columns_and_a_null_is_refused(tmp_path: Pa
     holed = pa.RecordBatch.from_pydict({"dn": [1, 2], "passage_no": [0, 0], "h": [5, None]})
     with pytest.raises(ValueError, match="null"):
         write_by_range(pa.RecordBatchReader.from_batches(holed.schema, [holed]), tmp_path / "bad", 2)
+
+
+def test_rows_are_cut_by_the_named_key_column(tmp_path: Path) -> None:
+    """Passage pairs go to their first document's pass: a non-negative key's range is its remainder."""
+    pairs = pa.RecordBatch.from_pydict(
+        {
+            "a": pa.array([0, 5, 3, 2, 4], pa.int32()),
+            "b": pa.array([9, 8, 7, 6, 5], pa.int32()),
+            "pa": pa.array([1, 1, 1, 1, 1], pa.int32()),
+            "pb": pa.array([2, 2, 2, 2, 2], pa.int32()),
+        }
+    )
+    assert [(r, rows.column("a").to_pylist()) for r, rows in by_range(pairs, 3, key="a")] == [
+        (0, [0, 3]),
+        (1, [4]),
+        (2, [5, 2]),
+    ]
+    assert write_by_range(pa.RecordBatchReader.from_batches(pairs.schema, [pairs]), tmp_path, 3, key="a") == 5
+    assert pq.read_table(tmp_path / "part=2" / RANGE_FILE).column("b").to_pylist() == [8, 6]

@@ -319,6 +319,7 @@ def test_stages_cut_into_jobs_give_the_same_tables(
     assert spread.jobs == {
         "match-split": min(parts, len(files)),
         "match-buckets": parts,
+        "match-join": parts,
         "match-pairs": parts,
         "match-verify": min(parts, whole.stats.candidate_pairs),
     }

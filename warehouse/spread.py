@@ -1,6 +1,6 @@
 """Where a global step's jobs run: one after another in this process, or as tasks on workers.
 
-A stage cut into jobs (the corpus step's rebuilds; the match step's split, buckets, pairs, verify)
+A stage cut into jobs (the corpus step's rebuilds; the match step's split, buckets, join, pairs, verify)
 hands them to a Spread by the stage's name; the jobs talk only through files in the run's staging
 folder and their return values, so where they run does not change the tables. The flow's Spread
 submits them as Prefect tasks (flows/jobs.py).
@@ -17,7 +17,15 @@ from typing import Protocol, TypeVar
 T = TypeVar("T")
 
 # The stages whose jobs may run side by side, by the name their tasks carry.
-STAGES = ("corpus-count", "corpus-rebuild", "match-split", "match-buckets", "match-pairs", "match-verify")
+STAGES = (
+    "corpus-count",
+    "corpus-rebuild",
+    "match-split",
+    "match-buckets",
+    "match-join",
+    "match-pairs",
+    "match-verify",
+)
 
 
 class Spread(Protocol):

@@ -9,16 +9,17 @@ its outputs an Arrow table of pairs and a Parquet file of frequencies.
 
 The stage runs as jobs that pass files to each other in the search's folder (search.py): split the
 band lists by hash range (a job per group of passage files), count each range's buckets (a job per
-group of ranges), find the identical passages (here), join the rare buckets into pairs (a job per
-group of document residues), measure the frequencies (here). A Spread runs each group of jobs, here
-or on workers; the pairs are the same whichever way they are cut.
+group of ranges), find the identical passages (here), join each range's rare buckets into passage
+pairs written by pass (a job per group of ranges), aggregate each pass's passage pairs into document
+pairs (a job per group of passes), measure the frequencies (here). A Spread runs each group of jobs,
+here or on workers; the pairs are the same whichever way they are cut.
 """
 
 from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,8 +30,9 @@ import pyarrow.compute as pc
 from warehouse.match.bands import count_buckets, doc_numbers, passage_bands, split_bands
 from warehouse.match.config import MatchConfig, job_config
 from warehouse.match.duck import connect, sql_path
+from warehouse.match.ranges import write_by_range
 from warehouse.match.search import Search, file_groups, plan_search, range_groups, with_ranges
-from warehouse.schema import CANDIDATE_PAIRS
+from warehouse.schema import BUCKET_PAIRS, CANDIDATE_PAIRS
 from warehouse.spread import IN_PROCESS, Spread, run_jobs
 
 
@@ -45,6 +47,10 @@ class Candidates:
 
 
 NO_CANDIDATES = Candidates(CANDIDATE_PAIRS.empty_table(), None, 0, 0)
+# The empty passage-pair source: a pass no join job wrote a row to.
+NO_PAIRS = (
+    "(SELECT NULL::INTEGER AS a, NULL::INTEGER AS b, NULL::INTEGER AS pa, NULL::INTEGER AS pb WHERE false)"
+)
 
 
 def find_candidates(
@@ -80,10 +86,15 @@ def find_candidates(
         jobs = config.jobs(join_rows, config.job_join_rows, spread.parts)
         passes = max(config.doc_passes(join_rows), jobs)
         joins = [
+            functools.partial(join_buckets, replace(search, config=as_job), ranges, passes=passes)
+            for ranges in range_groups(search.ranges, jobs)
+        ]
+        run_jobs(spread, "match-join", joins, temp_dir)
+        aggregates = [
             functools.partial(pair_candidates, replace(search, config=as_job), residues, passes=passes)
             for residues in range_groups(passes, jobs)
         ]
-        found = run_jobs(spread, "match-pairs", joins, temp_dir)
+        found = run_jobs(spread, "match-pairs", aggregates, temp_dir)
         ordered = sorted({(min(a, b), max(a, b)) for part in found for a, b in part})
         pairs = pa.table(
             {"doc_a": [a for a, _ in ordered], "doc_b": [b for _, b in ordered]}, schema=CANDIDATE_PAIRS
@@ -133,35 +144,72 @@ def same_passages(search: Search, temp_dir: Path | None) -> int:
     return int(pairs)
 
 
+def join_buckets(search: Search, ranges: Sequence[int], temp_dir: Path | None, passes: int) -> int:
+    """The passage pairs of the given ranges' rare buckets (a new, a < b: one row a bucket they share),
+    written by their first document's pass; returns the rows written.
+
+    Each pass then reads its own rows once: a pass that joined its documents' rows with every rare row
+    read all of them twice a pass (12 passes at 1M documents; BENCHMARKS.md, "Session 14").
+    """
+    folder = search.joined / f"job{ranges[0]}"  # range groups do not share a range
+    shutil.rmtree(folder, ignore_errors=True)  # a job run again (its worker lost) starts afresh
+    reader = pa.RecordBatchReader.from_batches(
+        BUCKET_PAIRS, _bucket_pairs(search, ranges, temp_dir, search.config.split_batch_rows)
+    )
+    return write_by_range(reader, folder, passes, key="a")
+
+
+def _bucket_pairs(
+    search: Search, ranges: Sequence[int], temp_dir: Path | None, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """Range by range, the self-join of its rare band rows, in batches (a session a range: its rows
+    are a few million at most, as its buckets were counted in one aggregate)."""
+    for part in ranges:
+        con = connect(search.config, temp_dir)
+        try:
+            con.execute(
+                "CREATE TEMP TABLE range_rows AS SELECT dn, passage_no, h "
+                f"FROM read_parquet('{sql_path(search.hot / 'rare' / f'{part}.parquet')}')"
+            )
+            reader = con.sql(
+                "SELECT x.dn::INTEGER AS a, y.dn::INTEGER AS b, "
+                "x.passage_no::INTEGER AS pa, y.passage_no::INTEGER AS pb "
+                "FROM range_rows x JOIN range_rows y ON y.h = x.h AND x.dn < y.dn "
+                f"WHERE x.dn < {search.n_new}"
+            ).to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield pa.RecordBatch.from_arrays(batch.columns, schema=BUCKET_PAIRS)
+        finally:
+            con.close()
+
+
 def pair_candidates(
     search: Search, residues: Sequence[int], temp_dir: Path | None, passes: int
 ) -> list[tuple[str, str]]:
     """Document pairs that touch a new document and share enough candidate passage pairs, among those
     whose first document's number has one of the given residues modulo passes.
 
-    A pass holds about config.join_rows_per_pass join rows: a document pair's passage pairs all fall
-    in its first document's pass, so each pass's pairs are final.
+    A pass aggregates about config.join_rows_per_pass passage pairs: a document pair's passage pairs
+    all fall in its first document's pass, so each pass's pairs are final.
     """
     config = search.config
-    rare = f"read_parquet('{sql_path(search.hot / 'rare')}/*.parquet')"
     found: list[tuple[str, str]] = []
     con = connect(config, temp_dir)
     try:
         con.execute(f"CREATE TEMP TABLE same AS SELECT * FROM read_parquet('{sql_path(search.same)}')")
         docs = doc_numbers(con, search)
         for r in residues:
-            # the first document's rows of this pass, as tables: the joins build their hash tables on
-            # them (new documents come first, so the first document is new whenever the second is)
-            mine = f"dn < {search.n_new} AND dn % {passes} = {r}"
+            # the first document's identical passages of this pass, as a table: the join builds its
+            # hash table on them (new documents come first, so the first document is new whenever the
+            # second is)
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE pass_rows AS SELECT dn, passage_no, h FROM {rare} WHERE {mine}"
+                "CREATE OR REPLACE TEMP TABLE pass_same AS SELECT * FROM same "
+                f"WHERE dn < {search.n_new} AND dn % {passes} = {r}"
             )
-            con.execute(f"CREATE OR REPLACE TEMP TABLE pass_same AS SELECT * FROM same WHERE {mine}")
             rows = con.execute(
                 f"""
                 WITH rare AS (
-                    SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
-                    FROM pass_rows x JOIN {rare} y ON y.h = x.h AND x.dn < y.dn
+                    SELECT a, b, pa, pb FROM {_pass_pairs(search, r)}
                     GROUP BY ALL HAVING count(*) >= {config.min_passage_band_hits}
                 ), identical AS (
                     SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
@@ -180,6 +228,13 @@ def pair_candidates(
     finally:
         con.close()
     return found
+
+
+def _pass_pairs(search: Search, r: int) -> str:
+    """The rare buckets' passage pairs every join job wrote for one pass (a pass may have none)."""
+    if not any(search.joined.glob(f"*/part={r}/*.parquet")):
+        return NO_PAIRS
+    return f"read_parquet('{sql_path(search.joined)}/*/part={r}/*.parquet')"
 
 
 def passage_df(search: Search, pairs: pa.Table, out: Path, temp_dir: Path | None) -> Path:

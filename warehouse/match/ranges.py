@@ -1,4 +1,7 @@
-"""Band rows written by hash range: one Parquet file a range, from a stream of record batches.
+"""Rows written by range of a key column: one Parquet file a range, from a stream of record batches.
+
+The split cuts band rows by their hash's range, the candidate join cuts passage pairs by their first
+document's pass (a non-negative key's range is its remainder).
 
 DuckDB's own partitioned write (COPY ... PARTITION_BY) costs more the more ranges it writes to: the
 60.6M band rows of 100k generated documents took 6.3 CPU s into their 7 ranges and 24.2 CPU s into 70,
@@ -16,14 +19,14 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# The column of the band hash in the rows written by range.
+# The column of the band hash, the key band rows are cut by.
 HASH_COLUMN = "h"
 # No dictionary pages: the hashes are all distinct, and over 1M documents' 606M band rows in 61 ranges
 # the split took 71 CPU s without them, 90 with them on dn and passage_no only (and the bucket count
 # reading them back 226 against 260 CPU s; both with nullable columns, see required).
 USE_DICTIONARY = False
 # The file each range's folder holds (part=<range>/, the layout readers glob).
-RANGE_FILE = "bands.parquet"
+RANGE_FILE = "rows.parquet"
 
 
 def hash_range(h: npt.NDArray[np.int64], ranges: int) -> npt.NDArray[np.int64]:
@@ -32,9 +35,10 @@ def hash_range(h: npt.NDArray[np.int64], ranges: int) -> npt.NDArray[np.int64]:
     return np.abs(np.fmod(h, ranges))
 
 
-def by_range(batch: pa.RecordBatch, ranges: int) -> list[tuple[int, pa.RecordBatch]]:
-    """The batch's rows cut by the range of their hash, each range's rows in their order in the batch."""
-    part = hash_range(batch.column(HASH_COLUMN).to_numpy(zero_copy_only=False), ranges)
+def by_range(batch: pa.RecordBatch, ranges: int, key: str = HASH_COLUMN) -> list[tuple[int, pa.RecordBatch]]:
+    """The batch's rows cut by the range of their key, each range's rows in their order in the batch."""
+    keys = np.asarray(batch.column(key).to_numpy(zero_copy_only=False), dtype=np.int64)  # no copy of int64
+    part = hash_range(keys, ranges)
     # a stable sort keeps each range's rows in batch order; numpy sorts 16-bit keys stably by radix
     narrow = part.astype(np.int16) if ranges <= np.iinfo(np.int16).max else part
     order = np.argsort(narrow, kind="stable")
@@ -51,17 +55,17 @@ def required(schema: pa.Schema) -> pa.Schema:
     return pa.schema([field.with_nullable(False) for field in schema])
 
 
-def write_by_range(reader: pa.RecordBatchReader, folder: Path, ranges: int) -> int:
-    """Each batch's rows appended to their range's file (folder/part=<range>/bands.parquet) as one row
-    group; returns the rows written. A range with no row gets no file."""
+def write_by_range(reader: pa.RecordBatchReader, folder: Path, ranges: int, key: str = HASH_COLUMN) -> int:
+    """Each batch's rows appended to the file of their key's range (folder/part=<range>/rows.parquet)
+    as one row group; returns the rows written. A range with no row gets no file."""
     writers: dict[int, pq.ParquetWriter] = {}
     schema = required(reader.schema)
     written = 0
     try:
         for batch in reader:
             if any(column.null_count for column in batch.columns):
-                raise ValueError("band rows with a null value cannot be written by range")
-            for r, rows in by_range(pa.RecordBatch.from_arrays(batch.columns, schema=schema), ranges):
+                raise ValueError("rows with a null value cannot be written by range")
+            for r, rows in by_range(pa.RecordBatch.from_arrays(batch.columns, schema=schema), ranges, key):
                 writer = writers.get(r)
                 if writer is None:
                     (folder / f"part={r}").mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,12 @@ class Search:
         return self.work / "hot"
 
     @property
+    def joined(self) -> Path:
+        """job<first range>/part=<pass>/: BUCKET_PAIRS of the rare buckets, by their first document's
+        pass (a pass aggregates its own files only)."""
+        return self.work / "joined"
+
+    @property
     def same(self) -> Path:
         """(dn, passage_no, ph, m, lead): passages held by two or more documents."""
         return self.work / "same.parquet"
