@@ -98,8 +98,9 @@ class MatchConfig:
     # documents: ~16k rows). 1M rows: the 1M split peaked at 693 MiB RSS (2M: 801-842; DuckDB's own
     # partitioned write 920-926), the 100k match step at 642 MiB (2M: 687-714; before: 642).
     split_batch_rows: int = 1_000_000
-    # Join rows one candidate pass aggregates (33M peaked at 623 MB RSS under a 512 MB limit, 30M ran
-    # out of memory under 256 MB; 15M: 12 passes at 1M).
+    # Join rows (passage pairs) one candidate pass aggregates. Measured when a pass also joined them:
+    # 33M peaked at 623 MB RSS under a 512 MB limit, 30M ran out of memory under 256 MB; a pass now
+    # reads them from the join's files (1M: 12 passes, the match step's peak tree PSS 1,873 MiB).
     join_rows_per_pass: int = 15_000_000
 
     # --- jobs: how finely a stage is cut when workers share it (never the tables) ---
