@@ -17,6 +17,7 @@ import duckdb
 
 from warehouse.readonly import lock_down
 from warehouse.schema import ALL_TABLES
+from warehouse.sql import sql_path
 
 CATALOG_NAME = "catalog.duckdb"
 
@@ -65,10 +66,9 @@ def table_glob(root: Path, table: str) -> str:
 def table_view(table: str, glob: str, temp: bool = False) -> str:
     """CREATE VIEW of one stored table over its Parquet files (a quote in the path is escaped)."""
     kind = "temp view" if temp else "view"
-    escaped = glob.replace("'", "''")
     return (
         f'create or replace {kind} "{table}" as '
-        f"select * from read_parquet('{escaped}', union_by_name = true)"
+        f"select * from read_parquet('{sql_path(glob)}', union_by_name = true)"
     )
 
 

@@ -37,6 +37,7 @@ from transforms.repetition import KIND_LINE, KIND_SENTENCE, fingerprint_rows
 from warehouse.runs import run_batches
 from warehouse.schema import PER_DOCUMENT
 from warehouse.spread import IN_PROCESS, Spread
+from warehouse.sql import sql_files
 from warehouse.store import PartSwap, Replacements, conform, write_staged
 
 # DuckDB's memory while counting fingerprints (~50 rows a document: 50M at 1M documents): the
@@ -83,10 +84,6 @@ class CorpusStep:
     replacements: Replacements = field(default_factory=Replacements)
 
 
-def _files_sql(files: Sequence[Path]) -> str:
-    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
-
-
 def _session(threads: int | None, *settings: str) -> duckdb.DuckDBPyConnection:
     """A DuckDB session of the corpus step's jobs: threads (None: one a core), then the settings."""
     con = duckdb.connect()
@@ -131,7 +128,7 @@ def _selects(files: Sequence[Path], where: str) -> list[str]:
     for group, columns in ((current, _COLUMNS), (older, _OLD_FILE_COLUMNS)):
         if group:
             out.append(
-                f"select {columns} from read_parquet({_files_sql(group)}, union_by_name = true) {where}"
+                f"select {columns} from read_parquet({sql_files(group)}, union_by_name = true) {where}"
             )
     return out
 
@@ -224,7 +221,7 @@ def _read_rows(files: Sequence[Path], table: str, doc_ids: Sequence[str], thread
     try:
         con.register("wanted", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
         rows = con.sql(
-            f"select * from read_parquet({_files_sql(files)}, union_by_name = true) "
+            f"select * from read_parquet({sql_files(files)}, union_by_name = true) "
             "where doc_id in (select doc_id from wanted)"
         ).to_arrow_table()
     finally:

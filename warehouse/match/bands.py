@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 
 from warehouse.match.config import MatchConfig
-from warehouse.match.duck import connect, sql_files, sql_path
+from warehouse.match.duck import connect
 from warehouse.match.ranges import write_by_range
 from warehouse.match.search import Search
+from warehouse.sql import sql_files, sql_path
 
 # The empty band-row source: a range of the split that no job wrote a row to.
 NO_ROWS = "(SELECT NULL::INTEGER AS dn, NULL::INTEGER AS passage_no, NULL::BIGINT AS h WHERE false)"

@@ -29,11 +29,12 @@ import pyarrow.compute as pc
 
 from warehouse.match.bands import count_buckets, doc_numbers, passage_bands, split_bands
 from warehouse.match.config import MatchConfig, job_config
-from warehouse.match.duck import connect, sql_path
+from warehouse.match.duck import connect
 from warehouse.match.ranges import write_by_range
 from warehouse.match.search import Search, file_groups, plan_search, range_groups, with_ranges
 from warehouse.schema import BUCKET_PAIRS, CANDIDATE_PAIRS
 from warehouse.spread import IN_PROCESS, Spread, run_jobs
+from warehouse.sql import sql_path
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
-"""DuckDB connections of the match stages and SQL literals for the paths they read."""
+"""DuckDB connections of the match stages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
 from warehouse.match.config import MatchConfig
+from warehouse.sql import sql_path
 
 
 def connect(config: MatchConfig, temp_dir: Path | None) -> duckdb.DuckDBPyConnection:
@@ -22,13 +22,3 @@ def connect(config: MatchConfig, temp_dir: Path | None) -> duckdb.DuckDBPyConnec
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = " + "'" + sql_path(temp_dir) + "'")
     return con
-
-
-def sql_path(path: Path | str) -> str:
-    """A path inside a SQL string literal."""
-    return str(path).replace("'", "''")
-
-
-def sql_files(files: Sequence[Path | str]) -> str:
-    """A DuckDB list literal of file paths (a view cannot take query parameters)."""
-    return "[" + ", ".join("'" + sql_path(f) + "'" for f in files) + "]"

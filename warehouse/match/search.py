@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse.match.config import MatchConfig
-from warehouse.match.duck import connect, sql_files, sql_path
+from warehouse.match.duck import connect
 from warehouse.spread import Spread
+from warehouse.sql import sql_files, sql_path
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ import pyarrow as pa
 
 from transforms.overlap import SHINGLE_CHARS, normalise_many
 from warehouse.match.config import MatchConfig
-from warehouse.match.duck import connect, sql_files, sql_path
+from warehouse.match.duck import connect
 from warehouse.match.grams import I64, GramBatch, gram_batch, gram_codes
+from warehouse.sql import sql_files, sql_path
 
 # A passage match by index into both documents' passage lists: (i, j, containment, strong).
 IndexMatch = tuple[int, int, float, bool]
