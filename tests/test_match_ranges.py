@@ -1,4 +1,4 @@
-"""Band rows cut by hash range in Python land in the range DuckDB's SQL gives the same hash."""
+"""Rows cut by range in Python land in the range DuckDB's SQL gives their key, and are read back by range."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from warehouse.match.ranges import RANGE_FILE, by_range, hash_range, write_by_range
+from warehouse.match.ranges import RANGE_FILE, by_range, hash_range, range_source, write_by_range
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 HASHES = [0, 1, -1, 6, -6, 7, -7, 13, -13, 123_456_789_012, -987_654_321_098, INT64_MIN, INT64_MAX]
@@ -91,3 +91,25 @@ def test_rows_are_cut_by_the_named_key_column(tmp_path: Path) -> None:
     ]
     assert write_by_range(pa.RecordBatchReader.from_batches(pairs.schema, [pairs]), tmp_path, 3, key="a") == 5
     assert pq.read_table(tmp_path / "part=2" / RANGE_FILE).column("b").to_pylist() == [8, 6]
+
+
+def test_a_range_is_read_back_from_every_writer_or_as_the_empty_source(tmp_path: Path) -> None:
+    """One writer (folder/part=<r>/) or one a job (folder/<job>/part=<r>/): a range's source holds what
+    each wrote to it and nothing of its neighbours; a range nobody wrote is the empty source given."""
+    for job, written in (("job0", [3, 10, 4]), ("job1", [17, 5])):
+        batch = _rows(written)
+        write_by_range(pa.RecordBatchReader.from_batches(batch.schema, [batch]), tmp_path / "jobs" / job, 7)
+    batch = _rows([3, 10, 4])
+    write_by_range(pa.RecordBatchReader.from_batches(batch.schema, [batch]), tmp_path / "one", 7)
+    empty = "(SELECT NULL::BIGINT AS h WHERE false)"
+    con = duckdb.connect()
+
+    def read(folder: Path, part: int) -> list[int]:
+        rows = con.execute(f"SELECT h FROM {range_source(folder, part, empty)} ORDER BY h").fetchall()
+        return [int(h) for (h,) in rows]
+
+    assert read(tmp_path / "jobs", 3) == [3, 10, 17]
+    assert read(tmp_path / "jobs", 5) == [5]
+    assert read(tmp_path / "one", 3) == [3, 10]
+    assert range_source(tmp_path / "one", 5, empty) == empty
+    assert read(tmp_path / "one", 5) == []

@@ -132,9 +132,6 @@ PASSAGE_LINKS = pa.schema(
 # Passed between the match stages, never stored: candidate document pairs (doc_a < doc_b) and the
 # passage matches of verified pairs (passage numbers, their normalised lengths, containment).
 CANDIDATE_PAIRS = pa.schema([("doc_a", pa.string()), ("doc_b", pa.string())])
-# ...and, in the search's folder, the passage pairs of the rare band buckets: one row a bucket two
-# passages share, by document number (a < b, a new) and passage number.
-BUCKET_PAIRS = pa.schema([("a", pa.int32()), ("b", pa.int32()), ("pa", pa.int32()), ("pb", pa.int32())])
 PASSAGE_MATCHES = pa.schema(
     [
         ("doc_a", pa.string()),
@@ -146,6 +143,9 @@ PASSAGE_MATCHES = pa.schema(
         ("containment", pa.float64()),
     ]
 )
+# Passed between the candidates stage's jobs in the search's folder: the passage pairs of the rare band
+# buckets, one row a bucket two passages share, by document number (a < b, a new) and passage number.
+BUCKET_PAIRS = pa.schema([("a", pa.int32()), ("b", pa.int32()), ("pa", pa.int32()), ("pb", pa.int32())])
 
 # Tables whose rows belong to one document and are written once, by the shard that processed it.
 PER_DOCUMENT: dict[str, pa.Schema] = {

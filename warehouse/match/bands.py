@@ -17,7 +17,7 @@ import duckdb
 
 from warehouse.match.config import MatchConfig
 from warehouse.match.duck import connect
-from warehouse.match.ranges import write_by_range
+from warehouse.match.ranges import range_source, write_by_range
 from warehouse.match.search import Search
 from warehouse.sql import sql_files, sql_path
 
@@ -155,7 +155,7 @@ def _range_sources(search: Search, ranges: Sequence[int], temp_dir: Path | None)
     """Each range's band rows as a SQL source: a full scan's split wrote them by range; an incremental
     run's are in one file a split job, cut here by range when there is more than one."""
     if search.full_scan:
-        return [(part, _split_part(search.split, part)) for part in ranges]
+        return [(part, range_source(search.split, part, NO_ROWS)) for part in ranges]
     rows = f"read_parquet('{sql_path(search.split)}/*.parquet')"
     if search.ranges == 1:
         return [(part, rows) for part in ranges]
@@ -171,21 +171,7 @@ def _range_sources(search: Search, ranges: Sequence[int], temp_dir: Path | None)
         write_by_range(reader, local, search.ranges)
     finally:
         con.close()
-    return [(part, _range_folder(local / f"part={part}")) for part in ranges]
-
-
-def _split_part(split: Path, part: int) -> str:
-    """The band rows every split job wrote for one hash range."""
-    if not any(split.glob(f"*/part={part}/*.parquet")):
-        return NO_ROWS
-    return f"read_parquet('{sql_path(split)}/*/part={part}/*.parquet')"
-
-
-def _range_folder(folder: Path) -> str:
-    """The band rows of one hash range's folder (a range may have no rows at all)."""
-    if not any(folder.glob("*.parquet")):
-        return NO_ROWS
-    return f"read_parquet('{sql_path(folder)}/*.parquet')"
+    return [(part, range_source(local, part, NO_ROWS)) for part in ranges]
 
 
 def _count_range(

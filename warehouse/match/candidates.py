@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from warehouse.match.bands import count_buckets, doc_numbers, passage_bands, split_bands
 from warehouse.match.config import MatchConfig, job_config
 from warehouse.match.duck import connect
-from warehouse.match.ranges import write_by_range
+from warehouse.match.ranges import range_source, write_by_range
 from warehouse.match.search import Search, file_groups, plan_search, range_groups, with_ranges
 from warehouse.schema import BUCKET_PAIRS, CANDIDATE_PAIRS
 from warehouse.spread import IN_PROCESS, Spread, run_jobs
@@ -210,7 +210,7 @@ def pair_candidates(
             rows = con.execute(
                 f"""
                 WITH rare AS (
-                    SELECT a, b, pa, pb FROM {_pass_pairs(search, r)}
+                    SELECT a, b, pa, pb FROM {range_source(search.joined, r, NO_PAIRS)}
                     GROUP BY ALL HAVING count(*) >= {config.min_passage_band_hits}
                 ), identical AS (
                     SELECT x.dn AS a, y.dn AS b, x.passage_no AS pa, y.passage_no AS pb
@@ -229,13 +229,6 @@ def pair_candidates(
     finally:
         con.close()
     return found
-
-
-def _pass_pairs(search: Search, r: int) -> str:
-    """The rare buckets' passage pairs every join job wrote for one pass (a pass may have none)."""
-    if not any(search.joined.glob(f"*/part={r}/*.parquet")):
-        return NO_PAIRS
-    return f"read_parquet('{sql_path(search.joined)}/*/part={r}/*.parquet')"
 
 
 def passage_df(search: Search, pairs: pa.Table, out: Path, temp_dir: Path | None) -> Path:

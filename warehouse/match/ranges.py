@@ -19,6 +19,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.sql import sql_path
+
 # The column of the band hash, the key band rows are cut by.
 HASH_COLUMN = "h"
 # No dictionary pages: the hashes are all distinct, and over 1M documents' 606M band rows in 61 ranges
@@ -79,3 +81,13 @@ def write_by_range(reader: pa.RecordBatchReader, folder: Path, ranges: int, key:
         for writer in writers.values():
             writer.close()
     return written
+
+
+def range_source(folder: Path, part: int, empty: str) -> str:
+    """One range's rows as a SQL source: what every writer under folder put in it (folder/part=<range>/
+    of one writer, folder/<job>/part=<range>/ of several), or empty (a source of no rows with the same
+    columns) when none wrote a row to it."""
+    pattern = f"**/part={part}/*.parquet"
+    if not any(folder.glob(pattern)):
+        return empty
+    return f"read_parquet('{sql_path(folder)}/{pattern}')"
