@@ -16,6 +16,7 @@ uses every core), and what the whole run would take if the rules cost nothing: t
 over the cores plus the match step, as a ratio of the baseline.
 
 Run: .venv/bin/python -m benchmarks.floor --docs 3000 [--warehouse /tmp/zhnews-bench/wh-full-20000-7]
+     .venv/bin/python -m benchmarks.floor --seeds <folder> --docs 800 --warehouse <its warehouse>
 """
 
 from __future__ import annotations
@@ -115,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warehouse", type=Path, help="a stored run of the same corpus: times its match step"
     )
+    parser.add_argument(
+        "--seeds", type=Path, help="a seeds folder to time instead (e.g. benchmarks.pages800's real pages)"
+    )
     args = parser.parse_args(argv)
-    files = seed_files(corpus(CORPUS_DOCS, args.seed) / "seeds", args.docs)
+    files = seed_files(args.seeds or corpus(CORPUS_DOCS, args.seed) / "seeds", args.docs)
     signed = bodies(files)
     shard_seconds(files[:WARMUP_FILES])
     skeleton_seconds(files[:WARMUP_FILES], signed)

@@ -261,7 +261,11 @@ def scan(root: Path, previous: pa.Table | None = None) -> ScanPlan:
         new=listed.filter(pc.invert(known)).sort_by("doc_id").combine_chunks(),
         changed=changed,
         unchanged=_sorted(
-            pa.chunked_array([both.filter(same).column("doc_id"), touched.column("doc_id")], pa.string())
+            # chunks, not columns: pa.chunked_array of ChunkedArrays converts each value through Python
+            # (1M unchanged files: 0.98 CPU s against nothing)
+            pa.chunked_array(
+                both.filter(same).column("doc_id").chunks + touched.column("doc_id").chunks, pa.string()
+            )
         ),
         deleted=_sorted(old_ids.filter(pc.invert(pc.is_in(old_ids, value_set=seen)))),
         refused=refused + unreadable,

@@ -28,8 +28,10 @@ def passage_links(
     """Links built from the passage matches (PASSAGE_MATCHES), a batch of whole events at a time,
     plus the previous links of carried_docs."""
     # canonical documents matter to the links only among the documents of the matches
+    # chunks, not columns, go into one array: pa.chunked_array of ChunkedArrays converts every value
+    # through Python (800 real pages' 244,333 matches: 0.21 CPU s against 0.005)
     linked = pc.unique(
-        pa.chunked_array([matches.column("doc_a"), matches.column("doc_b")], pa.string()).combine_chunks()
+        pa.chunked_array(matches.column("doc_a").chunks + matches.column("doc_b").chunks, pa.string())
     )
     heads = events.filter(
         pc.and_(events.column("is_canonical"), pc.is_in(events.column("doc_id"), value_set=linked))
