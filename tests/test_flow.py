@@ -161,6 +161,10 @@ def test_bad_file_next_to_good_ones(seeds_dir: Path, warehouse_dir: Path) -> Non
     os.utime(seeds_dir / "001_f24825251813daa7.txt", ns=(1, 1))
     touched = run(seeds_dir, warehouse_dir)
     assert (touched.files_changed, touched.files_unchanged) == (0, 7)
+    # ...and the manifest takes its new mtime (so the next run does not hash it again), the others keep theirs
+    mtimes = dict(query(warehouse_dir, "select doc_id, mtime_ns from files"))
+    assert mtimes["001_f24825251813daa7.txt"] == 1
+    assert mtimes["noise.txt"] == 1 and sum(m == 1 for m in mtimes.values()) == 2
     # Fixing a rejected file turns it into a document.
     (seeds_dir / "empty.txt").write_text("市场监管总局发布新版计量法规。\n", encoding="utf-8")
     fixed = run(seeds_dir, warehouse_dir)

@@ -187,15 +187,13 @@ def _sorted_union(old: pa.Table, new: pa.Table) -> pa.Table:
 
 
 def _with_new_mtimes(files: pa.Table, touched: pa.Table) -> pa.Table:
-    """Manifest rows of files touched without a change take their new mtime."""
-    new_mtime = dict(
-        zip(touched.column("doc_id").to_pylist(), touched.column("mtime_ns").to_pylist(), strict=True)
+    """Manifest rows of files touched without a change take their new mtime (looked up in Arrow: a
+    Python list of the whole manifest took 0.24 CPU s at a million files, this 0.012, for 3 touched)."""
+    at = pc.index_in(files.column("doc_id"), value_set=touched.column("doc_id").combine_chunks())
+    mtimes = pc.if_else(
+        pc.is_valid(at), touched.column("mtime_ns").combine_chunks().take(at), files.column("mtime_ns")
     )
-    mtimes = [
-        new_mtime.get(d, m)
-        for d, m in zip(files.column("doc_id").to_pylist(), files.column("mtime_ns").to_pylist(), strict=True)
-    ]
-    return files.set_column(files.column_names.index("mtime_ns"), "mtime_ns", pa.array(mtimes, pa.int64()))
+    return files.set_column(files.column_names.index("mtime_ns"), "mtime_ns", mtimes.cast(pa.int64()))
 
 
 @dataclass(frozen=True)
