@@ -112,8 +112,10 @@ class _Line:
     heading: bool = False  # an <h1>-<h6> block
 
     def __post_init__(self) -> None:
-        """The key is the Simplified line with runs of whitespace folded, as the rules read it."""
-        self.key = _SPACES.sub(" ", self.simplified)
+        """The key is the Simplified line as the body prints it (no lone | at its ends), runs of
+        whitespace folded: the rules judge the text a reader sees, so a body cleaned again keeps it
+        (a 19-character line with a trailing | was a paragraph at 20, and boilerplate once printed)."""
+        self.key = _SPACES.sub(" ", strip_edge_chrome(self.simplified))
 
 
 @dataclass
