@@ -193,7 +193,7 @@ def _with_new_mtimes(files: pa.Table, touched: pa.Table) -> pa.Table:
     mtimes = pc.if_else(
         pc.is_valid(at), touched.column("mtime_ns").combine_chunks().take(at), files.column("mtime_ns")
     )
-    return files.set_column(files.column_names.index("mtime_ns"), "mtime_ns", mtimes.cast(pa.int64()))
+    return files.set_column(files.column_names.index("mtime_ns"), "mtime_ns", mtimes)
 
 
 @dataclass(frozen=True)
